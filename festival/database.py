@@ -1,0 +1,83 @@
+"""The one place that decides which database engine the festival talks to.
+
+``DATABASE_URL`` picks SQLite (embedded default, WAL and a busy timeout) or PostgreSQL (a pool
+opened and closed in the app's lifespan). Every Piccolo table finds the engine through
+``festival.piccolo_conf.DB``; ``use_engine`` swaps it and makes the tables look again.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from piccolo.conf.apps import Finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from festival.settings import DatabaseSettings
+
+
+def build_engine(database: DatabaseSettings) -> Engine:
+    if database.is_sqlite:
+        path = database.path
+        if path is None:  # pragma: no cover - the settings parser always sets it
+            raise ValueError("SQLite settings without a path")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The timeout is SQLite's busy timeout: a writer waits for another instead of failing.
+        return SQLiteEngine(path=str(path), timeout=database.sqlite_busy_timeout_s)
+    return PostgresEngine(config={"dsn": database.dsn})
+
+
+def current_engine() -> Engine:
+    conf = importlib.import_module("festival.piccolo_conf")
+    engine: Engine = conf.DB
+    return engine
+
+
+def use_engine(engine: Engine) -> None:
+    """Make ``engine`` the engine of every registered table (tests and the CLI call this)."""
+    conf = importlib.import_module("festival.piccolo_conf")
+    conf.DB = engine
+    from piccolo.apps.migrations.tables import Migration
+
+    for table in [*Finder().get_table_classes(), Migration]:
+        table._meta.db = engine
+
+
+async def migrate() -> list[str]:
+    """Apply every pending migration of every app; return the names of the apps migrated."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    apps = BaseMigrationManager().get_sorted_app_names()
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")
+    return apps
+
+
+async def prepare(engine: Engine) -> None:
+    """Engine-specific set-up that must happen once per process before serving."""
+    if isinstance(engine, SQLiteEngine):
+        # WAL lets readers go on while one writer writes; it is stored in the file itself.
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def ping(engine: Engine) -> None:
+    """Raise if the database does not answer a trivial query."""
+    await engine.run_ddl("SELECT 1")
+
+
+@asynccontextmanager
+async def connected(engine: Engine, database: DatabaseSettings) -> AsyncIterator[Engine]:
+    """Open the pool (PostgreSQL) for the lifetime of the app and close it afterwards."""
+    await prepare(engine)
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=database.pool_min_size, max_size=database.pool_max_size)
+    try:
+        yield engine
+    finally:
+        if isinstance(engine, PostgresEngine):
+            await engine.close_connection_pool()

@@ -1,0 +1,182 @@
+"""Settings read from the environment, checked once, with a clear message for every bad value.
+
+Every variable is optional on the embedded default: a new user runs the festival with none set.
+Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL``, ``SECRET_KEY`` and ``PUBLIC_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_STATE_DIR = "var"
+DEFAULT_SQLITE_FILE = "festival.sqlite3"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable and the problem."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """Where the data lives: ``kind`` is ``sqlite`` (``path``) or ``postgres`` (``dsn``)."""
+
+    kind: str
+    path: Path | None = None
+    dsn: str | None = None
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    sqlite_busy_timeout_s: float = 30.0
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.kind == "sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database: DatabaseSettings
+    redis_url: str | None
+    smtp_url: str | None
+    stripe_secret_key: str | None
+    stripe_webhook_secret: str | None
+    secret_key: str
+    public_url: str
+    state_dir: Path
+    debug: bool = False
+    session_ttl_s: int = 12 * 3600
+    login_attempts_per_minute: int = 10
+    mail_from: str = "Helsinki Spring Festival <festival@localhost>"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.state_dir / "outbox"
+
+    @property
+    def embedded(self) -> bool:
+        """True on the embedded default: SQLite and no Redis."""
+        return self.database.is_sqlite and self.redis_url is None
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+def _parse_database_url(value: str | None, state_dir: Path) -> DatabaseSettings:
+    if not value:
+        return DatabaseSettings(kind="sqlite", path=state_dir / DEFAULT_SQLITE_FILE)
+    if value.startswith("sqlite:///"):
+        raw = value[len("sqlite:///") :]
+        if not raw:
+            raise SettingsError("DATABASE_URL", "sqlite:/// needs a file path, e.g. sqlite:///var/festival.sqlite3")
+        return DatabaseSettings(kind="sqlite", path=Path(raw))
+    parts = urlsplit(value)
+    if parts.scheme in {"postgres", "postgresql"}:
+        if not parts.hostname and "host=" not in parts.query:
+            raise SettingsError("DATABASE_URL", "a PostgreSQL URL needs a host, e.g. postgres://user@127.0.0.1:5432/festival")
+        if not parts.path.strip("/"):
+            raise SettingsError("DATABASE_URL", "a PostgreSQL URL needs a database name after the host")
+        try:
+            _ = parts.port
+        except ValueError:
+            raise SettingsError("DATABASE_URL", "the port is not a number") from None
+        return DatabaseSettings(kind="postgres", dsn=value.replace("postgres://", "postgresql://", 1))
+    raise SettingsError(
+        "DATABASE_URL",
+        f"unsupported scheme {parts.scheme or value!r}; use sqlite:///path/to/file or postgres://user@host:port/db",
+    )
+
+
+def _parse_url(variable: str, value: str | None, schemes: set[str], example: str) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        raise SettingsError(variable, f"expected a {'/'.join(sorted(schemes))} URL such as {example}, got {value!r}")
+    if not parts.hostname:
+        raise SettingsError(variable, f"the URL has no host (example: {example})")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise SettingsError(variable, "the port is not a number") from None
+    return value
+
+
+def _parse_prefixed(variable: str, value: str | None, prefixes: tuple[str, ...]) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(prefixes):
+        raise SettingsError(variable, f"should start with {' or '.join(prefixes)}")
+    return value
+
+
+def _parse_int(env: Mapping[str, str], variable: str, default: int, minimum: int) -> int:
+    raw = env.get(variable)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(variable, f"expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(variable, f"must be at least {minimum}, got {value}")
+    return value
+
+
+def _secret_key(env: Mapping[str, str], database: DatabaseSettings, state_dir: Path) -> str:
+    value = env.get("SECRET_KEY")
+    if value:
+        if len(value) < 32:
+            raise SettingsError("SECRET_KEY", "must be at least 32 characters long")
+        return value
+    if not database.is_sqlite:
+        raise SettingsError("SECRET_KEY", "is required when DATABASE_URL points at PostgreSQL (production)")
+    # Embedded default: generate once, keep it beside the database so sessions survive restarts.
+    key_file = state_dir / "secret_key"
+    if key_file.exists():
+        stored = key_file.read_text().strip()
+        if len(stored) >= 32:
+            return stored
+    state_dir.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_urlsafe(48)
+    key_file.write_text(stored + "\n")
+    key_file.chmod(0o600)
+    return stored
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting; raise ``SettingsError`` naming the first bad variable."""
+    env = os.environ if env is None else env
+    state_dir = Path(env.get("FESTIVAL_STATE_DIR") or DEFAULT_STATE_DIR)
+    database = _parse_database_url(env.get("DATABASE_URL"), state_dir)
+    redis_url = _parse_url("REDIS_URL", env.get("REDIS_URL"), {"redis", "rediss"}, "redis://127.0.0.1:6379/0")
+    smtp_url = _parse_url("SMTP_URL", env.get("SMTP_URL"), {"smtp", "smtps"}, "smtp://user:password@mail.example.org:587")
+    stripe_secret_key = _parse_prefixed("STRIPE_SECRET_KEY", env.get("STRIPE_SECRET_KEY"), ("sk_", "rk_"))
+    stripe_webhook_secret = _parse_prefixed("STRIPE_WEBHOOK_SECRET", env.get("STRIPE_WEBHOOK_SECRET"), ("whsec_",))
+    public_url = _parse_url("PUBLIC_URL", env.get("PUBLIC_URL"), {"http", "https"}, "https://festival.example.org")
+    debug_raw = env.get("FESTIVAL_DEBUG", "").lower()
+    if debug_raw not in {"", "0", "1", "true", "false", "yes", "no"}:
+        raise SettingsError("FESTIVAL_DEBUG", f"expected true or false, got {debug_raw!r}")
+    return Settings(
+        database=database,
+        redis_url=redis_url,
+        smtp_url=smtp_url,
+        stripe_secret_key=stripe_secret_key,
+        stripe_webhook_secret=stripe_webhook_secret,
+        secret_key=_secret_key(env, database, state_dir),
+        public_url=(public_url or "http://127.0.0.1:8000").rstrip("/"),
+        state_dir=state_dir,
+        debug=debug_raw in {"1", "true", "yes"},
+        session_ttl_s=_parse_int(env, "SESSION_TTL_S", 12 * 3600, 60),
+        login_attempts_per_minute=_parse_int(env, "LOGIN_ATTEMPTS_PER_MINUTE", 10, 1),
+        mail_from=env.get("MAIL_FROM") or "Helsinki Spring Festival <festival@localhost>",
+    )

@@ -1,0 +1,15 @@
+"""Piccolo app of ``schedule``; its migrations live in ``migrations/schedule``."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "schedule"
+
+APP_CONFIG = AppConfig(
+    app_name="schedule",
+    migrations_folder_path=str(MIGRATIONS),
+    table_classes=[],
+    migration_dependencies=["festival.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,1 @@
+"""Tables of ``schedule``; they arrive with the schedule issue."""

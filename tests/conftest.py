@@ -1,0 +1,120 @@
+"""Shared test set-up: one fresh database per run (SQLite file or PostgreSQL database).
+
+``FESTIVAL_TEST_DB=sqlite`` (default) or ``postgres`` picks the engine; the suite runs once per
+engine (see the Makefile). PostgreSQL and Redis are found at ``TEST_POSTGRES_URL`` and
+``TEST_REDIS_URL`` (defaults: the local servers). Under ``CI=true`` a missing service fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_STATE = Path(tempfile.mkdtemp(prefix="festival-test-"))
+os.environ["FESTIVAL_STATE_DIR"] = str(_STATE)
+os.environ.setdefault("PICCOLO_CONF", "festival.piccolo_conf")
+
+TEST_DB = os.environ.get("FESTIVAL_TEST_DB", "sqlite")
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+_DB_NAME = f"festival_test_{os.getpid()}_{secrets.token_hex(3)}"
+
+if TEST_DB == "postgres":
+    os.environ["DATABASE_URL"] = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + _DB_NAME
+elif TEST_DB == "sqlite":
+    os.environ["DATABASE_URL"] = f"sqlite:///{_STATE / 'test.sqlite3'}"
+else:
+    raise pytest.UsageError(f"FESTIVAL_TEST_DB must be sqlite or postgres, not {TEST_DB!r}")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 32)
+
+
+def service_missing(what: str) -> None:
+    """Skip locally, fail under CI: CI must never pass by skipping a real service."""
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but is not reachable", pytrace=False)
+    pytest.skip(f"{what} not reachable")
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """Async tests mark their module with ``pytestmark = pytest.mark.anyio``."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def test_db_name() -> str:
+    return _DB_NAME
+
+
+async def _create_postgres_database() -> None:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        service_missing(f"PostgreSQL at {POSTGRES_ADMIN_URL} ({exc})")
+        return
+    try:
+        await conn.execute(f'CREATE DATABASE "{_DB_NAME}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_postgres_database() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{_DB_NAME}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def engine(anyio_backend: str) -> AsyncIterator[Any]:
+    """The migrated test database, with its pool open for the whole run."""
+    from festival import database
+    from festival.settings import load_settings
+
+    if TEST_DB == "postgres":
+        await _create_postgres_database()
+    settings = load_settings()
+    eng = database.build_engine(settings.database)
+    database.use_engine(eng)
+    async with database.connected(eng, settings.database):
+        await database.migrate()
+        yield eng
+    if TEST_DB == "postgres":
+        await _drop_postgres_database()
+
+
+@pytest.fixture
+async def db(engine: Any) -> AsyncIterator[Any]:
+    """A migrated database emptied before the test (children before parents)."""
+    from piccolo.conf.apps import Finder
+    from piccolo.table import sort_table_classes
+
+    for table in reversed(sort_table_classes(Finder().get_table_classes())):
+        await engine.run_ddl(f"DELETE FROM {table._meta.tablename}")
+    yield engine
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        service_missing(f"Redis at {REDIS_URL} ({exc})")
+    yield REDIS_URL
+    client.flushdb()
+    client.close()

@@ -1,0 +1,1 @@
+"""Tables of ``ticketing``; they arrive with the ticketing issue."""
