@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import AsyncIterator
+from typing import Any
 from contextlib import asynccontextmanager
 
 from piccolo.conf.apps import Finder
@@ -19,7 +20,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from festival.settings import DatabaseSettings
 
 
-def build_engine(database: DatabaseSettings) -> Engine:
+def build_engine(database: DatabaseSettings) -> Engine[Any]:
     if database.is_sqlite:
         path = database.path
         if path is None:  # pragma: no cover - the settings parser always sets it
@@ -30,19 +31,21 @@ def build_engine(database: DatabaseSettings) -> Engine:
     return PostgresEngine(config={"dsn": database.dsn})
 
 
-def current_engine() -> Engine:
+def current_engine() -> Engine[Any]:
     conf = importlib.import_module("festival.piccolo_conf")
-    engine: Engine = conf.DB
+    engine: Engine[Any] = getattr(conf, "DB")  # noqa: B009 - a module attribute mypy cannot see
     return engine
 
 
-def use_engine(engine: Engine) -> None:
+def use_engine(engine: Engine[Any]) -> None:
     """Make ``engine`` the engine of every registered table (tests and the CLI call this)."""
     conf = importlib.import_module("festival.piccolo_conf")
-    conf.DB = engine
+    setattr(conf, "DB", engine)  # noqa: B010 - the module defines DB at import; mypy cannot see it
     from piccolo.apps.migrations.tables import Migration
+    from piccolo.table import Table
 
-    for table in [*Finder().get_table_classes(), Migration]:
+    tables: list[type[Table]] = [*Finder().get_table_classes(), Migration]
+    for table in tables:
         table._meta.db = engine
 
 
@@ -58,20 +61,20 @@ async def migrate() -> list[str]:
     return apps
 
 
-async def prepare(engine: Engine) -> None:
+async def prepare(engine: Engine[Any]) -> None:
     """Engine-specific set-up that must happen once per process before serving."""
     if isinstance(engine, SQLiteEngine):
         # WAL lets readers go on while one writer writes; it is stored in the file itself.
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
-async def ping(engine: Engine) -> None:
+async def ping(engine: Engine[Any]) -> None:
     """Raise if the database does not answer a trivial query."""
     await engine.run_ddl("SELECT 1")
 
 
 @asynccontextmanager
-async def connected(engine: Engine, database: DatabaseSettings) -> AsyncIterator[Engine]:
+async def connected(engine: Engine[Any], database: DatabaseSettings) -> AsyncIterator[Engine[Any]]:
     """Open the pool (PostgreSQL) for the lifetime of the app and close it afterwards."""
     await prepare(engine)
     if isinstance(engine, PostgresEngine):

@@ -4,13 +4,12 @@
 """
 
 import os
+from pathlib import Path
 
 from piccolo.conf.apps import AppRegistry
 
 from festival.database import build_engine
 from festival.settings import DEFAULT_STATE_DIR, _parse_database_url
-
-from pathlib import Path
 
 DB = build_engine(
     _parse_database_url(os.environ.get("DATABASE_URL"), Path(os.environ.get("FESTIVAL_STATE_DIR") or DEFAULT_STATE_DIR))

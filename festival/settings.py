@@ -82,7 +82,9 @@ def _parse_database_url(value: str | None, state_dir: Path) -> DatabaseSettings:
     parts = urlsplit(value)
     if parts.scheme in {"postgres", "postgresql"}:
         if not parts.hostname and "host=" not in parts.query:
-            raise SettingsError("DATABASE_URL", "a PostgreSQL URL needs a host, e.g. postgres://user@127.0.0.1:5432/festival")
+            raise SettingsError(
+                "DATABASE_URL", "a PostgreSQL URL needs a host, e.g. postgres://user@127.0.0.1:5432/festival"
+            )
         if not parts.path.strip("/"):
             raise SettingsError("DATABASE_URL", "a PostgreSQL URL needs a database name after the host")
         try:
@@ -159,7 +161,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     state_dir = Path(env.get("FESTIVAL_STATE_DIR") or DEFAULT_STATE_DIR)
     database = _parse_database_url(env.get("DATABASE_URL"), state_dir)
     redis_url = _parse_url("REDIS_URL", env.get("REDIS_URL"), {"redis", "rediss"}, "redis://127.0.0.1:6379/0")
-    smtp_url = _parse_url("SMTP_URL", env.get("SMTP_URL"), {"smtp", "smtps"}, "smtp://user:password@mail.example.org:587")
+    smtp_url = _parse_url(
+        "SMTP_URL", env.get("SMTP_URL"), {"smtp", "smtps"}, "smtp://user:password@mail.example.org:587"
+    )
     stripe_secret_key = _parse_prefixed("STRIPE_SECRET_KEY", env.get("STRIPE_SECRET_KEY"), ("sk_", "rk_"))
     stripe_webhook_secret = _parse_prefixed("STRIPE_WEBHOOK_SECRET", env.get("STRIPE_WEBHOOK_SECRET"), ("whsec_",))
     public_url = _parse_url("PUBLIC_URL", env.get("PUBLIC_URL"), {"http", "https"}, "https://festival.example.org")

@@ -9,15 +9,16 @@ from __future__ import annotations
 from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import (
     JSON,
+    UUID,
     Boolean,
     Date,
     DoublePrecision,
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
-    UUID,
     Varchar,
 )
 from piccolo.table import Table
@@ -25,6 +26,8 @@ from piccolo.table import Table
 
 class Series(Table, tablename="festival_series"):
     """A recurring event, e.g. the Helsinki Spring Festival or Moi Helsinki."""
+
+    id: Serial
 
     slug = Varchar(length=80, unique=True)
     names = JSON(default={})
@@ -34,6 +37,8 @@ class Series(Table, tablename="festival_series"):
 
 class Edition(Table, tablename="festival_edition"):
     """One year of a series, held in one city and time zone with one currency."""
+
+    id: Serial
 
     series = ForeignKey(references=Series, on_delete=OnDelete.restrict)
     year = Integer()
@@ -53,6 +58,8 @@ class Edition(Table, tablename="festival_edition"):
 class Venue(Table, tablename="festival_venue"):
     """A place of an edition; opening hours are local times in the venue's own zone."""
 
+    id: Serial
+
     edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
     slug = Varchar(length=80)
     names = JSON(default={})
@@ -70,6 +77,8 @@ class Venue(Table, tablename="festival_venue"):
 class Partner(Table, tablename="festival_partner"):
     """An organisation that runs or supports editions (city offices, cultural centres, sponsors)."""
 
+    id: Serial
+
     slug = Varchar(length=80, unique=True)
     names = JSON(default={})
     descriptions = JSON(default={})
@@ -82,6 +91,8 @@ class Partner(Table, tablename="festival_partner"):
 class EditionPartner(Table, tablename="festival_edition_partner"):
     """Which partner takes part in which edition, and in what role."""
 
+    id: Serial
+
     edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
     partner = ForeignKey(references=Partner, on_delete=OnDelete.cascade)
     role = Varchar(length=40, default="partner")
@@ -89,6 +100,8 @@ class EditionPartner(Table, tablename="festival_edition_partner"):
 
 class Membership(Table, tablename="festival_membership"):
     """A person's role in one edition; the same person may hold several roles."""
+
+    id: Serial
 
     user = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade)
     edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
@@ -98,6 +111,8 @@ class Membership(Table, tablename="festival_membership"):
 
 class ApiToken(Table, tablename="festival_api_token"):
     """A bearer token for a device or script; only a SHA-256 hash of the secret is kept."""
+
+    id: Serial
 
     user = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade)
     name = Varchar(length=120)

@@ -10,10 +10,9 @@ DESCRIPTION = "unique (edition, slug) for venues, (edition, partner), (user, edi
 
 STATEMENTS = [
     "CREATE UNIQUE INDEX IF NOT EXISTS festival_venue_edition_slug ON festival_venue (edition, slug)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS festival_edition_partner_unique"
-    " ON festival_edition_partner (edition, partner)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS festival_membership_unique ON festival_membership (\"user\", edition, role)",
-    "CREATE INDEX IF NOT EXISTS festival_api_token_user ON festival_api_token (\"user\")",
+    "CREATE UNIQUE INDEX IF NOT EXISTS festival_edition_partner_unique ON festival_edition_partner (edition, partner)",
+    'CREATE UNIQUE INDEX IF NOT EXISTS festival_membership_unique ON festival_membership ("user", edition, role)',
+    'CREATE INDEX IF NOT EXISTS festival_api_token_user ON festival_api_token ("user")',
 ]
 BACKWARDS = [
     "DROP INDEX IF EXISTS festival_venue_edition_slug",

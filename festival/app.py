@@ -1,0 +1,172 @@
+"""The application factory: the only place (with the CLI) that knows every part."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request, asgi
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+
+from festival import database, i18n
+from festival.auth import controllers as auth_controllers
+from festival.auth.guards import principal_of
+from festival.auth.middleware import FestivalAuthenticationMiddleware
+from festival.auth.roles import Role
+from festival.editions import controllers as edition_controllers
+from festival.health import HealthController
+from festival.jobs import JobQueue, create_queue
+from festival.settings import Settings, load_settings
+from festival.web import deps
+from festival.web.csrf import FestivalCSRFMiddleware, csrf_config
+from festival.web.errors import handle_exception
+from festival.web.language import LanguageMiddleware
+from festival.web.pages import EditionPageController, PageController
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+VERSION = "0.1.0"
+log = logging.getLogger("festival")
+
+
+def _jinja_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
+    env.globals.update(
+        current_lang=i18n.current_language.get,
+        language_names=i18n.LANGUAGE_NAMES,
+        localize=i18n.localize,
+        principal_of=principal_of,
+        Role=Role,
+        format_date=lambda day: format_date(day, format="medium", locale=_babel_locale()),
+    )
+    return env
+
+
+def _babel_locale() -> str:
+    return {"zh": "zh_Hans"}.get(i18n.current_language.get(), i18n.current_language.get())
+
+
+def _admin_app(settings: Settings) -> Any:
+    """Piccolo Admin for organisers' data entry; it accepts the festival's own session cookie."""
+    from piccolo.apps.user.tables import BaseUser
+    from piccolo_admin.endpoints import create_admin
+    from piccolo_api.session_auth.tables import SessionsBase
+
+    from festival.tables import Edition, EditionPartner, Membership, Partner, Series, Venue
+
+    return create_admin(
+        tables=[Series, Edition, Venue, Partner, EditionPartner, Membership],
+        auth_table=BaseUser,
+        session_table=SessionsBase,
+        site_name="Festival admin",
+        production=settings.secure_cookies,
+        session_expiry=dt.timedelta(seconds=settings.session_ttl_s),
+    )
+
+
+def _stores(settings: Settings) -> dict[str, Store]:
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace="festival")
+        return {"rate_limit": root.with_namespace("rate_limit")}
+    return {"rate_limit": MemoryStore()}
+
+
+def _is_login_attempt(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and bool(request.route_handler.opt.get("login"))
+
+
+def create_app(settings: Settings | None = None, jobs: JobQueue | None = None) -> Litestar:
+    """Build the app. ``jobs`` overrides the queue chosen from the settings (tests)."""
+    settings = settings or load_settings()
+    engine = database.build_engine(settings.database)
+    database.use_engine(engine)
+    queue = jobs or create_queue(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with database.connected(engine, settings.database):
+            await queue.start()
+            try:
+                yield
+            finally:
+                await queue.close()
+
+    admin = asgi("/admin", is_mount=True, copy_scope=True, opt={"access": "admin"})(_admin_app(settings))
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.login_attempts_per_minute), check_throttle_handler=_is_login_attempt
+    )
+    return Litestar(
+        route_handlers=[
+            PageController,
+            EditionPageController,
+            HealthController,
+            *auth_controllers.CONTROLLERS,
+            *edition_controllers.CONTROLLERS,
+            create_static_files_router(
+                path="/static", directories=[WEB_DIR / "static"], opt={"access": "public"}, include_in_schema=False
+            ),
+            create_static_files_router(
+                path="/static/swagger",
+                directories=[Path(swagger_ui_bundle.swagger_ui_path)],
+                opt={"access": "public"},
+                include_in_schema=False,
+            ),
+            admin,
+        ],
+        dependencies={
+            "principal": Provide(deps.provide_principal),
+            "actor": Provide(deps.provide_actor),
+            "lang": Provide(deps.provide_lang),
+            "settings": Provide(deps.provide_settings),
+            "jobs": Provide(deps.provide_jobs),
+        },
+        middleware=[
+            LanguageMiddleware,
+            DefineMiddleware(FestivalCSRFMiddleware, config=csrf_config(settings.secret_key, settings.secure_cookies)),
+            DefineMiddleware(FestivalAuthenticationMiddleware, exclude=["^/static", "^/admin"]),
+            rate_limit.middleware,
+        ],
+        exception_handlers={Exception: handle_exception},
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
+        openapi_config=OpenAPIConfig(
+            title="Festival API",
+            version=VERSION,
+            description="Series, editions, venues, partners and accounts of the festival system.",
+            path="/schema",
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url="/static/swagger/swagger-ui-bundle.js",
+                    css_url="/static/swagger/swagger-ui.css",
+                    standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
+                )
+            ],
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        stores=_stores(settings),
+        state=State({"settings": settings, "jobs": queue}),
+        lifespan=[lifespan],
+        debug=False,
+    )

@@ -1,0 +1,449 @@
+"""Series, editions, venues and partners: one function per use case.
+
+Rules: slugs are unique (venues per edition); time zones are IANA names; currencies ISO 4217;
+an edition's last day is not before its first; content languages are the supported ones. Drafts
+are visible only to the edition's own staff. Every write sets ``updated_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+from babel.numbers import list_currencies
+
+from festival.auth.principal import Principal
+from festival.auth.roles import Role
+from festival.editions import schemas as s
+from festival.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from festival.i18n import LANGUAGES, localize
+from festival.tables import Edition, EditionPartner, Partner, Series, Venue
+
+PUBLIC_STATUSES = ("published", "archived")
+
+
+def _json(value: Any) -> Any:
+    """Piccolo returns JSON columns as text unless asked to load them; accept both."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def check_time_zone(value: str, field: str = "time_zone") -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(
+            f"{field}: {value!r} is not an IANA time zone (e.g. Europe/Helsinki, Asia/Shanghai)",
+            code="invalid_time_zone",
+        ) from None
+    return value
+
+
+def check_texts(value: Mapping[str, str], field: str, *, required: bool = False) -> dict[str, str]:
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        raise ValidationFailed(
+            f"{field}: unsupported language {', '.join(unknown)}; use {', '.join(LANGUAGES)}", code="invalid_language"
+        )
+    cleaned = {k: v.strip() for k, v in value.items() if v and v.strip()}
+    if required and not cleaned:
+        raise ValidationFailed(f"{field}: give the text in at least one language", code="text_required")
+    return cleaned
+
+
+def check_currency(value: str) -> str:
+    if value not in _currencies():
+        raise ValidationFailed(f"currency: {value!r} is not an ISO 4217 currency code", code="invalid_currency")
+    return value
+
+
+def check_languages(value: list[str]) -> list[str]:
+    if not value:
+        raise ValidationFailed("languages: name at least one language", code="invalid_language")
+    unknown = [code for code in value if code not in LANGUAGES]
+    if unknown:
+        raise ValidationFailed(
+            f"languages: unsupported {', '.join(unknown)}; use {', '.join(LANGUAGES)}", code="invalid_language"
+        )
+    return list(dict.fromkeys(value))
+
+
+def _check_days(first: dt.date, last: dt.date) -> None:
+    if last < first:
+        raise ValidationFailed(
+            f"last_day {last.isoformat()} is before first_day {first.isoformat()}", code="invalid_dates"
+        )
+
+
+def can_see_drafts(actor: Principal | None, edition_slug: str) -> bool:
+    return actor is not None and actor.has_role(edition_slug, *Role)
+
+
+# --- series -----------------------------------------------------------------------------------
+
+
+async def _series_out(row: Series, lang: str | None) -> s.SeriesOut:
+    editions = await Edition.select(Edition.slug).where(Edition.series == row.id).order_by(Edition.first_day)
+    return s.SeriesOut(
+        slug=row.slug,
+        name=localize(_json(row.names), lang),
+        names=_json(row.names),
+        descriptions=_json(row.descriptions),
+        editions=[e["slug"] for e in editions],
+    )
+
+
+async def _get_series(slug: str) -> Series:
+    row = await Series.objects().where(Series.slug == slug).output(load_json=True).first()
+    if row is None:
+        raise NotFound(f"no series {slug!r}", code="series_not_found")
+    return row
+
+
+async def list_series(lang: str | None = None) -> list[s.SeriesOut]:
+    rows = await Series.objects().order_by(Series.slug).output(load_json=True)
+    return [await _series_out(row, lang) for row in rows]
+
+
+async def get_series(slug: str, lang: str | None = None) -> s.SeriesOut:
+    return await _series_out(await _get_series(slug), lang)
+
+
+async def create_series(data: s.SeriesIn) -> s.SeriesOut:
+    """Create a series; ``Conflict`` if the slug is taken."""
+    if await Series.exists().where(Series.slug == data.slug):
+        raise Conflict(f"a series {data.slug!r} already exists", code="slug_taken")
+    row = Series(
+        slug=data.slug,
+        names=check_texts(data.names, "names", required=True),
+        descriptions=check_texts(data.descriptions, "descriptions"),
+        updated_at=_now(),
+    )
+    await row.save()
+    return await _series_out(row, None)
+
+
+async def update_series(actor: Principal, slug: str, patch: s.SeriesPatch) -> s.SeriesOut:
+    """Superusers, or organisers of an edition of the series, may edit it."""
+    row = await _get_series(slug)
+    if not actor.superuser:
+        editions = await Edition.select(Edition.slug).where(Edition.series == row.id)
+        if not any(actor.has_role(e["slug"], Role.ORGANISER) for e in editions):
+            raise Forbidden(f"only organisers of {slug} may edit it", code="role_required")
+    if patch.names is not msgspec.UNSET:
+        row.names = check_texts(patch.names, "names", required=True)
+    if patch.descriptions is not msgspec.UNSET:
+        row.descriptions = check_texts(patch.descriptions, "descriptions")
+    row.updated_at = _now()
+    await row.save()
+    return await _series_out(row, None)
+
+
+# --- editions ---------------------------------------------------------------------------------
+
+
+def _edition_out(row: dict[str, Any], lang: str | None) -> s.EditionOut:
+    return s.EditionOut(
+        slug=row["slug"],
+        series=row["series.slug"],
+        year=row["year"],
+        name=localize(row["names"], lang, row["languages"]),
+        names=row["names"],
+        descriptions=row["descriptions"],
+        city=row["city"],
+        time_zone=row["time_zone"],
+        first_day=row["first_day"],
+        last_day=row["last_day"],
+        currency=row["currency"],
+        languages=row["languages"],
+        status=row["status"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _edition_query() -> Any:
+    return Edition.select(*Edition.all_columns(exclude=[Edition.series]), Edition.series.slug).output(load_json=True)
+
+
+async def _edition_row(slug: str, actor: Principal | None) -> dict[str, Any]:
+    rows = await _edition_query().where(Edition.slug == slug)
+    if not rows or (rows[0]["status"] not in PUBLIC_STATUSES and not can_see_drafts(actor, slug)):
+        raise NotFound(f"no edition {slug!r}", code="edition_not_found")
+    return dict(rows[0])
+
+
+async def list_editions(
+    actor: Principal | None, lang: str | None = None, series: str | None = None
+) -> list[s.EditionOut]:
+    """Published and archived editions, plus the drafts the actor works on, earliest first."""
+    query = _edition_query().order_by(Edition.first_day)
+    if series:
+        query = query.where(Edition.series.slug == series)
+    rows = await query
+    return [_edition_out(r, lang) for r in rows if r["status"] in PUBLIC_STATUSES or can_see_drafts(actor, r["slug"])]
+
+
+async def get_edition(slug: str, actor: Principal | None, lang: str | None = None) -> s.EditionOut:
+    return _edition_out(await _edition_row(slug, actor), lang)
+
+
+async def create_edition(actor: Principal, data: s.EditionIn) -> s.EditionOut:
+    """Superusers, or organisers of another edition of the same series, may open a new edition."""
+    series = await _get_series(data.series)
+    if not actor.superuser:
+        siblings = await Edition.select(Edition.slug).where(Edition.series == series.id)
+        if not any(actor.has_role(e["slug"], Role.ORGANISER) for e in siblings):
+            raise Forbidden(f"only organisers of {data.series} may add editions to it", code="role_required")
+    if await Edition.exists().where(Edition.slug == data.slug):
+        raise Conflict(f"an edition {data.slug!r} already exists", code="slug_taken")
+    _check_days(data.first_day, data.last_day)
+    row = Edition(
+        series=series.id,
+        year=data.year,
+        slug=data.slug,
+        names=check_texts(data.names, "names", required=True),
+        descriptions=check_texts(data.descriptions, "descriptions"),
+        city=check_texts(data.city, "city", required=True),
+        time_zone=check_time_zone(data.time_zone),
+        first_day=data.first_day,
+        last_day=data.last_day,
+        currency=check_currency(data.currency),
+        languages=check_languages(data.languages),
+        status=data.status,
+        updated_at=_now(),
+    )
+    await row.save()
+    return await get_edition(data.slug, None if data.status != "draft" else actor)
+
+
+async def update_edition(actor: Principal, slug: str, patch: s.EditionPatch) -> s.EditionOut:
+    """Change an edition; the checks are those of creation, applied to the result."""
+    await _edition_row(slug, actor)
+    row = await Edition.objects().where(Edition.slug == slug).first()
+    if row is None:  # pragma: no cover - checked just above
+        raise NotFound(f"no edition {slug!r}", code="edition_not_found")
+    changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET}
+    for name in ("names", "descriptions", "city"):
+        if name in changes:
+            changes[name] = check_texts(changes[name], name, required=name != "descriptions")
+    if "time_zone" in changes:
+        check_time_zone(changes["time_zone"])
+    if "currency" in changes:
+        check_currency(changes["currency"])
+    if "languages" in changes:
+        changes["languages"] = check_languages(changes["languages"])
+    for name, value in changes.items():
+        setattr(row, name, value)
+    _check_days(row.first_day, row.last_day)
+    row.updated_at = _now()
+    await row.save()
+    return await get_edition(slug, actor)
+
+
+# --- venues -----------------------------------------------------------------------------------
+
+
+def _venue_out(row: Venue, edition_slug: str, lang: str | None) -> s.VenueOut:
+    return s.VenueOut(
+        slug=row.slug,
+        edition=edition_slug,
+        name=localize(_json(row.names), lang),
+        names=_json(row.names),
+        descriptions=_json(row.descriptions),
+        address=row.address,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        capacity=row.capacity,
+        time_zone=row.time_zone,
+        opening_hours=msgspec.convert(_json(row.opening_hours), list[s.OpeningHours]),
+        accessibility=_json(row.accessibility),
+        updated_at=row.updated_at,
+    )
+
+
+async def _venue(edition_id: int, slug: str) -> Venue:
+    row = (
+        await Venue.objects().where((Venue.edition == edition_id) & (Venue.slug == slug)).output(load_json=True).first()
+    )
+    if row is None:
+        raise NotFound(f"no venue {slug!r} in this edition", code="venue_not_found")
+    return row
+
+
+async def list_venues(edition: str, actor: Principal | None, lang: str | None = None) -> list[s.VenueOut]:
+    ed = await _edition_row(edition, actor)
+    rows = await Venue.objects().where(Venue.edition == ed["id"]).order_by(Venue.slug).output(load_json=True)
+    return [_venue_out(r, edition, lang) for r in rows]
+
+
+async def get_venue(edition: str, slug: str, actor: Principal | None, lang: str | None = None) -> s.VenueOut:
+    ed = await _edition_row(edition, actor)
+    return _venue_out(await _venue(ed["id"], slug), edition, lang)
+
+
+def _opening_hours(value: list[s.OpeningHours]) -> list[dict[str, Any]]:
+    for entry in value:
+        if entry.date is None and not entry.weekdays:
+            raise ValidationFailed("opening_hours: give a date or weekdays for each entry", code="invalid_hours")
+        if entry.opens == entry.closes:
+            raise ValidationFailed("opening_hours: opens and closes are the same time", code="invalid_hours")
+    result: list[dict[str, Any]] = msgspec.to_builtins(value)
+    return result
+
+
+async def create_venue(actor: Principal, edition: str, data: s.VenueIn) -> s.VenueOut:
+    """Add a venue; its time zone defaults to the edition's. ``Conflict`` if the slug is taken there."""
+    ed = await _edition_row(edition, actor)
+    if await Venue.exists().where((Venue.edition == ed["id"]) & (Venue.slug == data.slug)):
+        raise Conflict(f"{edition} already has a venue {data.slug!r}", code="slug_taken")
+    row = Venue(
+        edition=ed["id"],
+        slug=data.slug,
+        names=check_texts(data.names, "names", required=True),
+        descriptions=check_texts(data.descriptions, "descriptions"),
+        address=data.address.strip(),
+        latitude=data.latitude,
+        longitude=data.longitude,
+        capacity=data.capacity,
+        time_zone=check_time_zone(data.time_zone or ed["time_zone"]),
+        opening_hours=_opening_hours(data.opening_hours),
+        accessibility=check_texts(data.accessibility, "accessibility"),
+        updated_at=_now(),
+    )
+    await row.save()
+    return await get_venue(edition, data.slug, actor)
+
+
+async def update_venue(actor: Principal, edition: str, slug: str, patch: s.VenuePatch) -> s.VenueOut:
+    ed = await _edition_row(edition, actor)
+    row = await _venue(ed["id"], slug)
+    changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET}
+    for name in ("names", "descriptions", "accessibility"):
+        if name in changes:
+            changes[name] = check_texts(changes[name], name, required=name == "names")
+    if "time_zone" in changes:
+        check_time_zone(changes["time_zone"])
+    if "opening_hours" in changes:
+        changes["opening_hours"] = _opening_hours(changes["opening_hours"])
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = _now()
+    await row.save()
+    return await get_venue(edition, slug, actor)
+
+
+# --- partners ---------------------------------------------------------------------------------
+
+
+def _partner_out(row: Partner, lang: str | None) -> s.PartnerOut:
+    return s.PartnerOut(
+        slug=row.slug,
+        name=localize(_json(row.names), lang),
+        names=_json(row.names),
+        descriptions=_json(row.descriptions),
+        kind=row.kind,
+        city=row.city,
+        website=row.website,
+    )
+
+
+async def _partner(slug: str) -> Partner:
+    row = await Partner.objects().where(Partner.slug == slug).output(load_json=True).first()
+    if row is None:
+        raise NotFound(f"no partner {slug!r}", code="partner_not_found")
+    return row
+
+
+async def list_partners(lang: str | None = None) -> list[s.PartnerOut]:
+    rows = await Partner.objects().order_by(Partner.slug).output(load_json=True)
+    return [_partner_out(r, lang) for r in rows]
+
+
+async def get_partner(slug: str, lang: str | None = None) -> s.PartnerOut:
+    return _partner_out(await _partner(slug), lang)
+
+
+async def create_partner(data: s.PartnerIn) -> s.PartnerOut:
+    if await Partner.exists().where(Partner.slug == data.slug):
+        raise Conflict(f"a partner {data.slug!r} already exists", code="slug_taken")
+    row = Partner(
+        slug=data.slug,
+        names=check_texts(data.names, "names", required=True),
+        descriptions=check_texts(data.descriptions, "descriptions"),
+        kind=data.kind,
+        city=data.city.strip(),
+        website=data.website.strip(),
+        updated_at=_now(),
+    )
+    await row.save()
+    return await get_partner(data.slug)
+
+
+async def update_partner(slug: str, patch: s.PartnerPatch) -> s.PartnerOut:
+    row = await _partner(slug)
+    changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET}
+    for name in ("names", "descriptions"):
+        if name in changes:
+            changes[name] = check_texts(changes[name], name, required=name == "names")
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = _now()
+    await row.save()
+    return await get_partner(slug)
+
+
+async def list_edition_partners(
+    edition: str, actor: Principal | None, lang: str | None = None
+) -> list[s.EditionPartnerOut]:
+    ed = await _edition_row(edition, actor)
+    links = await EditionPartner.select(EditionPartner.partner, EditionPartner.role).where(
+        EditionPartner.edition == ed["id"]
+    )
+    if not links:
+        return []
+    partners = {
+        p.id: p
+        for p in await Partner.objects()
+        .where(Partner.id.is_in([link["partner"] for link in links]))
+        .output(load_json=True)
+    }
+    out = [
+        s.EditionPartnerOut(partner=_partner_out(partners[link["partner"]], lang), role=link["role"]) for link in links
+    ]
+    return sorted(out, key=lambda item: item.partner.slug)
+
+
+async def link_partner(actor: Principal, edition: str, partner: str, role: str) -> s.EditionPartnerOut:
+    """Add the partner to the edition, or change its role there (idempotent)."""
+    ed = await _edition_row(edition, actor)
+    row = await _partner(partner)
+    existing = (
+        await EditionPartner.objects()
+        .where((EditionPartner.edition == ed["id"]) & (EditionPartner.partner == row.id))
+        .first()
+    )
+    if existing is None:
+        await EditionPartner.insert(EditionPartner(edition=ed["id"], partner=row.id, role=role.strip()))
+    else:
+        existing.role = role.strip()
+        await existing.save()
+    return s.EditionPartnerOut(partner=_partner_out(row, None), role=role.strip())
+
+
+async def unlink_partner(actor: Principal, edition: str, partner: str) -> None:
+    ed = await _edition_row(edition, actor)
+    row = await _partner(partner)
+    await EditionPartner.delete().where((EditionPartner.edition == ed["id"]) & (EditionPartner.partner == row.id))

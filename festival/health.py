@@ -1,0 +1,58 @@
+"""``/health``: is the database answering, is the job queue reachable? 200 or 503 naming what is down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+
+import msgspec
+from litestar import Controller, Response, get
+
+from festival import database
+from festival.jobs import JobQueue
+from festival.settings import Settings
+
+log = logging.getLogger("festival.health")
+CHECK_TIMEOUT_S = 3.0
+
+
+class PartState(msgspec.Struct):
+    state: str  # "ok" or "down"
+    kind: str
+    error: str | None = None
+
+
+class HealthReport(msgspec.Struct):
+    status: str  # "ok" or "unavailable"
+    database: PartState
+    jobs: PartState
+    down: list[str]
+
+
+async def _check(name: str, kind: str, probe: Awaitable[None]) -> PartState:
+    try:
+        await asyncio.wait_for(probe, CHECK_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001 - any failure of a probe means the part is down
+        log.warning("health: %s is down: %s", name, exc)
+        return PartState(state="down", kind=kind, error=type(exc).__name__)
+    return PartState(state="ok", kind=kind)
+
+
+async def check_health(settings: Settings, jobs: JobQueue) -> HealthReport:
+    db = await _check("database", settings.database.kind, database.ping(database.current_engine()))
+    queue = await _check("jobs", jobs.name, jobs.ping())
+    down = [name for name, part in (("database", db), ("jobs", queue)) if part.state != "ok"]
+    return HealthReport(status="unavailable" if down else "ok", database=db, jobs=queue, down=down)
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["Operations"]
+
+    @get("/", opt={"access": "public"}, summary="Liveness and readiness", cache=False)
+    async def health(self, settings: Settings, jobs: JobQueue) -> Response[HealthReport]:
+        report = await check_health(settings, jobs)
+        return Response(
+            report, status_code=200 if report.status == "ok" else 503, headers={"cache-control": "no-store"}
+        )

@@ -1,0 +1,45 @@
+"""Public pages of the shell: the home page listing editions, and the language switch."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.response import Redirect, Template
+
+from festival.auth.principal import Principal
+from festival.editions import services as editions
+from festival.errors import NotFound
+from festival.i18n import LANGUAGE_COOKIE, is_language
+
+
+class PageController(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/", opt={"access": "public"})
+    async def home(self, principal: Principal | None, lang: str) -> Template:
+        all_editions = await editions.list_editions(principal, lang)
+        series = await editions.list_series(lang)
+        return Template("home.html", context={"editions": all_editions, "series": series})
+
+    @get("/language/{code:str}", opt={"access": "public"})
+    async def switch_language(self, code: str, next: str = "/") -> Redirect:
+        """Remember the chosen language in a cookie for a year and go back to the page."""
+        if not is_language(code):
+            raise NotFound(f"no language {code!r}", code="language_not_found")
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        response = Redirect(target, status_code=303)
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", path="/")
+        return response
+
+
+class EditionPageController(Controller):
+    path = "/{edition:str}"
+    include_in_schema = False
+
+    @get("/", opt={"access": "public"})
+    async def edition_page(self, edition: str, principal: Principal | None, lang: str) -> Template:
+        """The edition's front page: dates, city, venues and partners (the programme arrives with it)."""
+        info = await editions.get_edition(edition, principal, lang)
+        venues = await editions.list_venues(edition, principal, lang)
+        partners = await editions.list_edition_partners(edition, principal, lang)
+        return Template("edition.html", context={"edition": info, "venues": venues, "partners": partners})
