@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
+from piccolo.engine.base import Engine
 
 from festival import database, i18n
 from festival.auth import controllers as auth_controllers
@@ -98,21 +99,24 @@ def _is_login_attempt(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and bool(request.route_handler.opt.get("login"))
 
 
-def create_app(settings: Settings | None = None, jobs: JobQueue | None = None) -> Litestar:
-    """Build the app. ``jobs`` overrides the queue chosen from the settings (tests)."""
+def create_app(
+    settings: Settings | None = None, jobs: JobQueue | None = None, engine: Engine[Any] | None = None
+) -> Litestar:
+    """Build the app. ``jobs`` and ``engine`` override what the settings choose (tests pass an open engine)."""
     settings = settings or load_settings()
-    engine = database.build_engine(settings.database)
-    database.use_engine(engine)
+    own_engine = engine is None
+    db_engine = engine or database.build_engine(settings.database)
+    database.use_engine(db_engine)
     queue = jobs or create_queue(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with database.connected(engine, settings.database):
+        async with AsyncExitStack() as stack:
+            if own_engine:
+                await stack.enter_async_context(database.connected(db_engine, settings.database))
             await queue.start()
-            try:
-                yield
-            finally:
-                await queue.close()
+            stack.push_async_callback(queue.close)
+            yield
 
     admin = asgi("/admin", is_mount=True, copy_scope=True, opt={"access": "admin"})(_admin_app(settings))
     rate_limit = RateLimitConfig(

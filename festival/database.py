@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import AsyncIterator
-from typing import Any
 from contextlib import asynccontextmanager
+from typing import Any
 
 from piccolo.conf.apps import Finder
 from piccolo.engine.base import Engine

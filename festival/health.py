@@ -8,6 +8,7 @@ from collections.abc import Awaitable
 
 import msgspec
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from festival import database
 from festival.jobs import JobQueue
@@ -39,7 +40,7 @@ async def _check(name: str, kind: str, probe: Awaitable[None]) -> PartState:
     return PartState(state="ok", kind=kind)
 
 
-async def check_health(settings: Settings, jobs: JobQueue) -> HealthReport:
+async def check_health(settings: NamedDependency[Settings], jobs: NamedDependency[JobQueue]) -> HealthReport:
     db = await _check("database", settings.database.kind, database.ping(database.current_engine()))
     queue = await _check("jobs", jobs.name, jobs.ping())
     down = [name for name, part in (("database", db), ("jobs", queue)) if part.state != "ok"]
@@ -51,7 +52,9 @@ class HealthController(Controller):
     tags = ["Operations"]
 
     @get("/", opt={"access": "public"}, summary="Liveness and readiness", cache=False)
-    async def health(self, settings: Settings, jobs: JobQueue) -> Response[HealthReport]:
+    async def health(
+        self, settings: NamedDependency[Settings], jobs: NamedDependency[JobQueue]
+    ) -> Response[HealthReport]:
         report = await check_health(settings, jobs)
         return Response(
             report, status_code=200 if report.status == "ok" else 503, headers={"cache-control": "no-store"}

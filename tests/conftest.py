@@ -118,3 +118,42 @@ def redis_url() -> Iterator[str]:
     yield REDIS_URL
     client.flushdb()
     client.close()
+
+
+def make_settings(state_dir: Path, **env: str) -> Any:
+    """Settings for one test: the test database, a private state folder, extra variables on top."""
+    from festival.settings import load_settings
+
+    base = {
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "SECRET_KEY": os.environ["SECRET_KEY"],
+        "FESTIVAL_STATE_DIR": str(state_dir),
+    }
+    return load_settings({**base, **env})
+
+
+@pytest.fixture
+async def app(db: Any, tmp_path: Path) -> AsyncIterator[Any]:
+    """The whole app on the test database with in-process jobs, its lifespan running."""
+    from festival.app import create_app
+
+    application = create_app(make_settings(tmp_path), engine=db)
+    async with application.lifespan():
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[Any]:
+    """An HTTP client talking to ``app`` in the test's own event loop."""
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+async def demo(db: Any) -> Any:
+    """The demo data (HSF 2027, Moi Helsinki 2027, an account for every role)."""
+    from festival.demo import load_demo
+
+    return await load_demo()

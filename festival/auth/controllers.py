@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
@@ -21,7 +21,7 @@ from festival.settings import Settings
 ORGANISER = {"access": "edition:organiser"}
 
 
-def _session_response(response: Response[Any], token: str, settings: Settings) -> Response[Any]:
+def _session_response(response: Response[Any], token: str, settings: NamedDependency[Settings]) -> Response[Any]:
     response.set_cookie(
         key=services.SESSION_COOKIE,
         value=token,
@@ -39,7 +39,7 @@ class AuthApiController(Controller):
     tags = ["Accounts"]
 
     @post("/login", opt={"access": "public", "login": True}, status_code=200, summary="Sign in (sets the cookie)")
-    async def login(self, data: LoginIn, settings: Settings) -> Response[MeOut]:
+    async def login(self, data: JSONBody[LoginIn], settings: NamedDependency[Settings]) -> Response[MeOut]:
         token = await services.sign_in(data.email, data.password, settings.session_ttl_s)
         principal = await services.principal_for_session(token) if token else None
         if token is None or principal is None:
@@ -56,7 +56,7 @@ class AuthApiController(Controller):
         return response
 
     @get("/me", guards=[guards.signed_in], opt={"access": "signed-in"}, summary="Who am I, and my roles")
-    async def me(self, actor: Principal) -> MeOut:
+    async def me(self, actor: NamedDependency[Principal]) -> MeOut:
         return _me(actor)
 
 
@@ -77,16 +77,16 @@ class MemberController(Controller):
     guards = [guards.edition_role(Role.ORGANISER)]
 
     @get("/", opt=ORGANISER, summary="People with a role in the edition")
-    async def list_members(self, edition: str) -> list[MemberOut]:
+    async def list_members(self, edition: FromPath[str]) -> list[MemberOut]:
         return msgspec.convert(await services.list_members(edition), list[MemberOut], from_attributes=True)
 
     @put("/", opt=ORGANISER, summary="Give a person a role (creates the account when a password is given)")
-    async def add_member(self, edition: str, data: MemberIn) -> MemberOut:
+    async def add_member(self, edition: FromPath[str], data: JSONBody[MemberIn]) -> MemberOut:
         member = await services.add_member(edition, data.email, data.role, data.password)
         return msgspec.convert(member, MemberOut, from_attributes=True)
 
     @delete("/{user_id:int}/{role:str}", opt=ORGANISER, summary="Take a role away")
-    async def remove_member(self, edition: str, user_id: int, role: Role) -> None:
+    async def remove_member(self, edition: FromPath[str], user_id: FromPath[int], role: FromPath[Role]) -> None:
         await services.revoke_role(user_id, edition, role)
 
 
@@ -96,25 +96,25 @@ class TokenController(Controller):
     guards = [guards.role_anywhere(Role.ORGANISER)]
 
     @get("/", opt={"access": "organiser:any"}, summary="Bearer tokens of the accounts you manage")
-    async def list_tokens(self, actor: Principal) -> list[TokenOut]:
+    async def list_tokens(self, actor: NamedDependency[Principal]) -> list[TokenOut]:
         return msgspec.convert(await services.list_tokens(actor), list[TokenOut], from_attributes=True)
 
     @post("/", opt={"access": "organiser:any"}, summary="Create a bearer token (the secret is shown once)")
-    async def create_token(self, data: TokenIn, actor: Principal) -> IssuedTokenOut:
+    async def create_token(self, data: JSONBody[TokenIn], actor: NamedDependency[Principal]) -> IssuedTokenOut:
         issued = await services.issue_token(actor, data.user_email, data.name)
         return IssuedTokenOut(
             id=issued.id, name=issued.name, prefix=issued.prefix, user_email=issued.user_email, token=issued.secret
         )
 
     @delete("/{token_id:int}", opt={"access": "organiser:any"}, summary="Revoke a bearer token at once")
-    async def revoke_token(self, token_id: int, actor: Principal) -> None:
+    async def revoke_token(self, token_id: FromPath[int], actor: NamedDependency[Principal]) -> None:
         await services.revoke_token(actor, token_id)
 
 
 class LoginForm(msgspec.Struct):
     email: str = ""
     password: str = ""
-    next: str = "/"
+    next: FromQuery[str] = "/"
 
 
 def _safe_next(target: str) -> str:
@@ -127,12 +127,14 @@ class LoginPageController(Controller):
     include_in_schema = False
 
     @get("/login", opt={"access": "public"})
-    async def login_page(self, next: str = "/") -> Template:
+    async def login_page(self, next: FromQuery[str] = "/") -> Template:
         return Template("login.html", context={"next": _safe_next(next), "error": None})
 
     @post("/login", opt={"access": "public", "login": True}, status_code=303)
     async def login_form(
-        self, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)], settings: Settings
+        self,
+        data: URLEncodedBody[LoginForm],
+        settings: NamedDependency[Settings],
     ) -> Response[Any]:
         token = await services.sign_in(data.email, data.password, settings.session_ttl_s)
         if token is None:

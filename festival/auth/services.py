@@ -132,7 +132,8 @@ async def sign_in(email: str, password: str, session_ttl_s: int) -> str | None:
     user_id = await BaseUser.login(username=username, password=password)
     if user_id is None:
         return None
-    expiry = _now() + dt.timedelta(seconds=session_ttl_s)
+    # piccolo_api compares session expiry with naive local time (datetime.now()), so store it likewise.
+    expiry = dt.datetime.now() + dt.timedelta(seconds=session_ttl_s)  # noqa: DTZ005
     session = await SessionsBase.create_session(
         user_id=user_id, expiry_date=expiry, max_expiry_date=expiry + dt.timedelta(days=1)
     )

@@ -19,7 +19,7 @@ from festival.settings import Settings
 
 P = ParamSpec("P")
 
-JsonValue: TypeAlias = "str | int | float | bool | None | list[JsonValue] | dict[str, JsonValue]"
+JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
 
 #: Every job by name; filled by ``@job`` when the module that defines it is imported.
 JOBS: dict[str, Job[Any]] = {}

@@ -82,7 +82,7 @@ async def run_worker(
     *,
     burst: bool = False,
     health_port: int | None = None,
-    health_host: str = "0.0.0.0",  # probes come from the orchestrator, not from localhost
+    health_host: str = "0.0.0.0",  # noqa: S104 - container probes come from outside the pod, not localhost
     handle_signals: bool = True,
 ) -> None:
     """Run the arq worker until SIGINT/SIGTERM (or, with ``burst``, until the queue is empty).

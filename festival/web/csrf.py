@@ -8,8 +8,8 @@ Piccolo Admin under ``/admin`` has its own CSRF protection.
 from __future__ import annotations
 
 from litestar.config.csrf import CSRFConfig
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.enums import ScopeType
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import Receive, Scope, Send
 
 from festival.auth.services import SESSION_COOKIE

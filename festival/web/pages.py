@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from festival.auth.principal import Principal
@@ -16,13 +18,13 @@ class PageController(Controller):
     include_in_schema = False
 
     @get("/", opt={"access": "public"})
-    async def home(self, principal: Principal | None, lang: str) -> Template:
+    async def home(self, principal: NamedDependency[Principal | None], lang: NamedDependency[str]) -> Template:
         all_editions = await editions.list_editions(principal, lang)
         series = await editions.list_series(lang)
         return Template("home.html", context={"editions": all_editions, "series": series})
 
     @get("/language/{code:str}", opt={"access": "public"})
-    async def switch_language(self, code: str, next: str = "/") -> Redirect:
+    async def switch_language(self, code: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
         """Remember the chosen language in a cookie for a year and go back to the page."""
         if not is_language(code):
             raise NotFound(f"no language {code!r}", code="language_not_found")
@@ -37,7 +39,9 @@ class EditionPageController(Controller):
     include_in_schema = False
 
     @get("/", opt={"access": "public"})
-    async def edition_page(self, edition: str, principal: Principal | None, lang: str) -> Template:
+    async def edition_page(
+        self, edition: FromPath[str], principal: NamedDependency[Principal | None], lang: NamedDependency[str]
+    ) -> Template:
         """The edition's front page: dates, city, venues and partners (the programme arrives with it)."""
         info = await editions.get_edition(edition, principal, lang)
         venues = await editions.list_venues(edition, principal, lang)

@@ -1,0 +1,256 @@
+"""The authorization table: every role against every guarded route, allowed and denied.
+
+Rows are routes (grouped by access group), columns are roles. ``Y`` means the role gets past the
+guards (any status but 401/403), ``-`` means it is refused (401 anonymous, 403 signed in).
+A route the app serves that is missing here fails the test, so new routes must join the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from festival.auth import services
+from festival.demo import DEMO_DOMAIN, DEMO_PASSWORD
+
+pytestmark = pytest.mark.anyio
+
+ROLES = ["anonymous", "organiser", "moi-organiser", "logistics", "boxoffice", "gate", "performer", "admin"]
+KNOWN_ACCESS = {"public", "signed-in", "organiser:any", "edition:organiser", "superuser", "admin"}
+
+
+@dataclass(frozen=True)
+class Row:
+    group: str
+    method: str
+    path: str  # with real values; `route` is the template the app declares
+    route: str
+    allowed: str  # one letter per role in ROLES order
+    body: Any = None
+
+
+TABLE = [
+    # group             method    path                                                  route template
+    Row("signed-in", "GET", "/api/v1/auth/me", "/api/v1/auth/me", "-YYYYYYY"),
+    Row(
+        "superuser",
+        "POST",
+        "/api/v1/series",
+        "/api/v1/series",
+        "-------Y",
+        {"slug": "authz-series", "names": {"en": "Authz"}},
+    ),
+    Row(
+        "organiser:any",
+        "PATCH",
+        "/api/v1/series/helsinki-spring-festival",
+        "/api/v1/series/{series:str}",
+        "-Y-----Y",
+        {"descriptions": {"en": "Edited"}},
+    ),
+    Row(
+        "organiser:any",
+        "POST",
+        "/api/v1/editions",
+        "/api/v1/editions",
+        "-Y-----Y",
+        {
+            "series": "helsinki-spring-festival",
+            "slug": "hsf-2099",
+            "year": 2099,
+            "names": {"en": "HSF 2099"},
+            "city": {"en": "Helsinki"},
+            "time_zone": "Europe/Helsinki",
+            "first_day": "2099-01-20",
+            "last_day": "2099-01-30",
+            "currency": "EUR",
+        },
+    ),
+    Row(
+        "organiser:any",
+        "POST",
+        "/api/v1/partners",
+        "/api/v1/partners",
+        "-YY----Y",
+        {"slug": "authz-partner", "names": {"en": "Authz partner"}},
+    ),
+    Row(
+        "organiser:any",
+        "PATCH",
+        "/api/v1/partners/caisa",
+        "/api/v1/partners/{partner:str}",
+        "-YY----Y",
+        {"city": "Helsinki"},
+    ),
+    Row("organiser:any", "GET", "/api/v1/tokens", "/api/v1/tokens", "-YY----Y"),
+    Row(
+        "organiser:any",
+        "POST",
+        "/api/v1/tokens",
+        "/api/v1/tokens",
+        "-Y-----Y",
+        {"user_email": f"gate@{DEMO_DOMAIN}", "name": "authz scanner"},
+    ),
+    Row("organiser:any", "DELETE", "/api/v1/tokens/{gate_token}", "/api/v1/tokens/{token_id:int}", "-Y-----Y"),
+    Row(
+        "edition:organiser",
+        "PATCH",
+        "/api/v1/editions/hsf-2027",
+        "/api/v1/editions/{edition:str}",
+        "-Y-----Y",
+        {"descriptions": {"en": "Edited"}},
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
+        "/api/v1/editions/hsf-2027/venues",
+        "/api/v1/editions/{edition:str}/venues",
+        "-Y-----Y",
+        {"slug": "authz-venue", "names": {"en": "Authz venue"}},
+    ),
+    Row(
+        "edition:organiser",
+        "PATCH",
+        "/api/v1/editions/hsf-2027/venues/oodi",
+        "/api/v1/editions/{edition:str}/venues/{venue:str}",
+        "-Y-----Y",
+        {"capacity": 300},
+    ),
+    Row(
+        "edition:organiser",
+        "PUT",
+        "/api/v1/editions/hsf-2027/partners/caisa",
+        "/api/v1/editions/{edition:str}/partners/{partner:str}",
+        "-Y-----Y",
+        {"role": "partner"},
+    ),
+    Row(
+        "edition:organiser",
+        "DELETE",
+        "/api/v1/editions/hsf-2027/partners/authz-partner",
+        "/api/v1/editions/{edition:str}/partners/{partner:str}",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "GET",
+        "/api/v1/editions/hsf-2027/members",
+        "/api/v1/editions/{edition:str}/members",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "PUT",
+        "/api/v1/editions/hsf-2027/members",
+        "/api/v1/editions/{edition:str}/members",
+        "-Y-----Y",
+        {"email": f"gate@{DEMO_DOMAIN}", "role": "gate"},
+    ),
+    Row(
+        "edition:organiser",
+        "DELETE",
+        "/api/v1/editions/hsf-2027/members/{performer_id}/box_office",
+        "/api/v1/editions/{edition:str}/members/{user_id:int}/{role:str}",
+        "-Y-----Y",
+    ),
+    # Piccolo Admin: organisers and superusers, with the festival's own session cookie.
+    Row("admin", "GET", "/admin/api/tables/", "/admin", "-YY----Y"),
+]
+
+
+def _print_table() -> str:
+    header = f"{'route':<72}" + "".join(f"{r[:9]:>10}" for r in ROLES)
+    lines = [header]
+    for row in TABLE:
+        cells = "".join(f"{'allowed' if c == 'Y' else 'denied':>10}" for c in row.allowed)
+        lines.append(f"{row.method + ' ' + row.route:<72}{cells}")
+    return "\n".join(lines)
+
+
+def test_every_guarded_route_is_in_the_table(app: Any) -> None:
+    """Each handler declares its access group; every non-public one has a guard and a row here."""
+    covered = {(row.method, row.route) for row in TABLE}
+    missing, unguarded, undeclared = [], [], []
+    for route in app.routes:
+        handlers = getattr(route, "route_handlers", None) or [route.route_handler]
+        for handler in handlers:
+            if getattr(handler, "http_methods", None) == {"OPTIONS"}:
+                continue  # Litestar's automatic pre-flight handler
+            access = handler.opt.get("access")
+            if route.path.startswith("/schema"):
+                continue  # Litestar's OpenAPI routes: public documentation
+            if access not in KNOWN_ACCESS:
+                undeclared.append(f"{route.path}: access={access!r}")
+                continue
+            if access == "public" or route.path.startswith("/schema"):
+                continue
+            methods = sorted(m for m in getattr(handler, "http_methods", {"*"}) if m not in {"OPTIONS", "HEAD"})
+            if getattr(handler, "http_methods", None) == {"OPTIONS"}:
+                continue  # Litestar's automatic CORS pre-flight handler
+            if access != "admin" and not handler.resolve_guards():
+                unguarded.append(route.path)
+            for method in methods or ["*"]:
+                key = (method, route.path) if access != "admin" else ("GET", "/admin")
+                if key not in covered:
+                    missing.append(f"{method} {route.path}")
+    assert not undeclared, f"routes without opt['access']: {undeclared}"
+    assert not unguarded, f"non-public routes without a guard: {unguarded}"
+    assert not missing, f"guarded routes missing from the authorization table: {missing}"
+
+
+async def _sign_in(app: Any, email: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.text
+    return client
+
+
+async def test_authorization_table(app: Any, demo: Any) -> None:
+    """Bearer tokens for the API rows, session cookies for the admin: each role, each row."""
+    from piccolo.apps.user.tables import BaseUser
+
+    secrets: dict[str, str] = {}
+    for role in ROLES[1:]:
+        secrets[role] = (await services.issue_token(None, f"{role}@{DEMO_DOMAIN}", "authz")).secret
+    performer = await BaseUser.objects().where(BaseUser.username == f"performer@{DEMO_DOMAIN}").first()
+    await services.grant_role(performer.id, "hsf-2027", services.Role.BOX_OFFICE)
+    await services.grant_role(performer.id, "hsf-2027", services.Role.BOX_OFFICE)  # idempotent
+    failures: list[str] = []
+    sessions = {role: await _sign_in(app, f"{role}@{DEMO_DOMAIN}") for role in ("organiser", "gate", "admin")}
+    try:
+        for row in TABLE:
+            for role, expected in zip(ROLES, row.allowed, strict=True):
+                gate_token = (await services.issue_token(None, f"gate@{DEMO_DOMAIN}", "to revoke")).id
+                path = row.path.format(gate_token=gate_token, performer_id=performer.id)
+                if row.group == "admin":
+                    if role not in sessions and role != "anonymous":
+                        continue  # the admin is checked with a session of an organiser, gate staff and admin
+                    client = sessions.get(role) or httpx.AsyncClient(
+                        transport=httpx.ASGITransport(app=app), base_url="http://test"
+                    )
+                    response = await client.request(row.method, path)
+                else:
+                    headers = {"authorization": f"Bearer {secrets[role]}"} if role != "anonymous" else {}
+                    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+                        response = await c.request(row.method, path, json=row.body, headers=headers)
+                refused = response.status_code in (401, 403)
+                if expected == "Y" and refused:
+                    failures.append(f"{role} refused {row.method} {path}: {response.status_code} {response.text[:120]}")
+                if expected == "-" and not refused:
+                    failures.append(f"{role} allowed {row.method} {path}: {response.status_code}")
+                if expected == "-" and role == "anonymous" and response.status_code != 401 and row.group != "admin":
+                    failures.append(f"anonymous should get 401 on {row.method} {path}, got {response.status_code}")
+    finally:
+        for client in sessions.values():
+            await client.aclose()
+    assert not failures, "\n".join(failures) + "\n\n" + _print_table()
+
+
+def test_table_printout() -> None:
+    """The table as printed in the closing note (run with -s to see it)."""
+    text = _print_table()
+    print("\n" + text)
+    assert len(text.splitlines()) == len(TABLE) + 1
