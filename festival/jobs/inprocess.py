@@ -81,6 +81,8 @@ class InProcessJobQueue:
 
     async def start(self) -> None:
         """Enqueue the periodic jobs due at start-up and launch one schedule loop per periodic job."""
+        if self._periodic_tasks:
+            return  # already started; a second set of schedules would run every job twice
         if self._periodic_jobs is None:
             from festival.jobs.registry import load_jobs
 

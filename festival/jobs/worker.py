@@ -179,7 +179,7 @@ class HealthServer:
         method, target = parts[0], parts[1]
         if target.split("?", 1)[0] != "/health":
             return "404 Not Found", {"status": "error", "detail": "only /health is served here"}
-        if method not in {"GET", "HEAD"}:
+        if method != "GET":
             return "405 Method Not Allowed", {"status": "error", "detail": "use GET"}
         problems = await self.problems()
         if problems:
