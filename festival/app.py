@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -70,8 +71,12 @@ def _babel_locale() -> str:
     return {"zh": "zh_Hans"}.get(i18n.current_language.get(), i18n.current_language.get())
 
 
-def _admin_app(settings: Settings) -> Any:
-    """Piccolo Admin for organisers' data entry; it accepts the festival's own session cookie."""
+@functools.cache
+def _admin_app(secure_cookies: bool, session_ttl_s: int) -> Any:
+    """Piccolo Admin for organisers' data entry; it accepts the festival's own session cookie.
+
+    Built once per process and configuration: building it takes about a second.
+    """
     from piccolo.apps.user.tables import BaseUser
     from piccolo_admin.endpoints import create_admin
     from piccolo_api.session_auth.tables import SessionsBase
@@ -83,8 +88,8 @@ def _admin_app(settings: Settings) -> Any:
         auth_table=BaseUser,
         session_table=SessionsBase,
         site_name="Festival admin",
-        production=settings.secure_cookies,
-        session_expiry=dt.timedelta(seconds=settings.session_ttl_s),
+        production=secure_cookies,
+        session_expiry=dt.timedelta(seconds=session_ttl_s),
     )
 
 
@@ -118,7 +123,9 @@ def create_app(
             stack.push_async_callback(queue.close)
             yield
 
-    admin = asgi("/admin", is_mount=True, copy_scope=True, opt={"access": "admin"})(_admin_app(settings))
+    admin = asgi("/admin", is_mount=True, copy_scope=True, opt={"access": "admin"})(
+        _admin_app(settings.secure_cookies, settings.session_ttl_s)
+    )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute), check_throttle_handler=_is_login_attempt
     )

@@ -35,12 +35,17 @@ def _run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(runner())
-    except FestivalError as exc:
-        click.echo(f"festival: {exc.message} ({exc.code})", err=True)
-        sys.exit(1)
-    except OSError as exc:
-        click.echo(f"festival: cannot reach the database: {exc}", err=True)
-        sys.exit(1)
+    except Exception as exc:
+        if database.is_missing_table(exc):
+            click.echo("festival: the database has no festival tables yet; run `festival migrate` first", err=True)
+            sys.exit(1)
+        if isinstance(exc, FestivalError):
+            click.echo(f"festival: {exc.message} ({exc.code})", err=True)
+            sys.exit(1)
+        if isinstance(exc, OSError):
+            click.echo(f"festival: cannot reach the database: {exc}", err=True)
+            sys.exit(1)
+        raise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,10 +82,10 @@ def serve(host: str, port: int, workers: int, proxy_headers: bool) -> None:
     import uvicorn
 
     settings = _settings()
-    if workers > 1 and settings.embedded:
+    if workers > 1 and (settings.database.is_sqlite or not settings.redis_url):
         click.echo(
-            "festival: --workers > 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL: the embedded default runs "
-            "its jobs inside one process",
+            "festival: --workers > 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL: SQLite and in-process jobs "
+            "belong to one process",
             err=True,
         )
         sys.exit(2)

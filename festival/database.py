@@ -84,3 +84,14 @@ async def connected(engine: Engine[Any], database: DatabaseSettings) -> AsyncIte
     finally:
         if isinstance(engine, PostgresEngine):
             await engine.close_connection_pool()
+
+
+def is_missing_table(exc: BaseException) -> bool:
+    """True when ``exc`` says a table does not exist (the database was never migrated)."""
+    import sqlite3
+
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UndefinedTableError):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "no such table" in str(exc)

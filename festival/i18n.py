@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
-from babel.core import Locale, negotiate_locale
+from babel.core import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -53,23 +53,27 @@ def localize(texts: Mapping[str, str] | None, lang: str | None = None, preferred
 
 
 def negotiate(accept_language: str | None) -> str:
-    """Choose a supported language from an Accept-Language header."""
+    """Choose a supported language from an Accept-Language header (RFC 9110: quality values, any case).
+
+    ``zh-CN`` or ``fi-FI`` match the bare language; ``q=0`` means "not this one"; ties keep header order.
+    """
     if not accept_language:
         return DEFAULT_LANGUAGE
-    wanted = []
-    for part in accept_language.split(","):
-        tag = part.split(";")[0].strip().replace("-", "_")
-        if tag:
-            wanted.append(tag)
-    chosen = negotiate_locale(wanted, list(LANGUAGES), sep="_")
-    if chosen is None:
-        # "zh_CN" or "fi_FI" should still match the bare language.
-        for tag in wanted:
-            base = tag.split("_")[0].lower()
-            if base in LANGUAGES:
-                return base
-        return DEFAULT_LANGUAGE
-    return chosen
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        base = tag.strip().lower().replace("_", "-").split("-")[0]
+        if quality > 0 and base in LANGUAGES:
+            ranked.append((-quality, position, base))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
 
 
 @cache

@@ -94,7 +94,7 @@ def _parse_database_url(value: str | None, state_dir: Path) -> DatabaseSettings:
         return DatabaseSettings(kind="postgres", dsn=value.replace("postgres://", "postgresql://", 1))
     raise SettingsError(
         "DATABASE_URL",
-        f"unsupported scheme {parts.scheme or value!r}; use sqlite:///path/to/file or postgres://user@host:port/db",
+        f"unsupported scheme {parts.scheme or '(none)'!r}; use sqlite:///path/to/file or postgres://user@host:port/db",
     )
 
 
@@ -103,7 +103,9 @@ def _parse_url(variable: str, value: str | None, schemes: set[str], example: str
         return None
     parts = urlsplit(value)
     if parts.scheme not in schemes:
-        raise SettingsError(variable, f"expected a {'/'.join(sorted(schemes))} URL such as {example}, got {value!r}")
+        # Never echo the value: a malformed URL may still hold a password, and this line goes to logs.
+        got = f"{parts.scheme}://…" if parts.scheme else "a value without a scheme"
+        raise SettingsError(variable, f"expected a {'/'.join(sorted(schemes))} URL such as {example}, got {got}")
     if not parts.hostname:
         raise SettingsError(variable, f"the URL has no host (example: {example})")
     try:
@@ -150,8 +152,10 @@ def _secret_key(env: Mapping[str, str], database: DatabaseSettings, state_dir: P
             return stored
     state_dir.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_urlsafe(48)
-    key_file.write_text(stored + "\n")
-    key_file.chmod(0o600)
+    # Created with mode 0600 from the start, never readable by others even for a moment.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(stored + "\n")
     return stored
 
 

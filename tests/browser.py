@@ -1,13 +1,13 @@
 """Browser-test harness: the real app served by ``festival serve`` in a subprocess, driven by Chromium.
 
 The server is a separate process on 127.0.0.1 and a free port, pointed at the test database
-(``DATABASE_URL`` of the run), so it sees whatever the test loaded through the ``demo`` fixture.
+(``DATABASE_URL`` of the run), so it sees whatever the test loaded (``demo_site`` or ``demo``).
 Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright's async API (the tests run in
 the anyio event loop, where Playwright's sync API cannot); no browser is ever downloaded.
 
 Test modules import the fixtures they use::
 
-    from browser import chromium_browser, live_server  # pytest fixtures
+    from tests.browser import chromium_browser, demo_site, live_server  # pytest fixtures
 """
 
 from __future__ import annotations
@@ -62,8 +62,12 @@ def service_missing(what: str) -> None:
     Looked up at call time: importing ``conftest`` statically would make ``mypy --strict`` on this
     module check conftest too (whose asyncpg import has no stubs).
     """
-    conftest: Any = importlib.import_module("conftest")
+    conftest: Any = importlib.import_module(f"{__package__}.conftest" if __package__ else "conftest")
     conftest.service_missing(what)
+
+
+def chromium_installed() -> bool:
+    return CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)
 
 
 def festival_command() -> list[str]:
@@ -171,22 +175,37 @@ def run_live_server(state_dir: Path, env: Mapping[str, str] | None = None) -> It
 
 @pytest.fixture(scope="module")
 def live_server(engine: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server per test module, on the migrated test database (load data with ``demo`` in each test)."""
+    """One server per test module, on the migrated test database (load data with ``demo_site`` or ``demo``)."""
     with run_live_server(tmp_path_factory.mktemp("live-server")) as server:
         yield server
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+async def demo_site(engine: Any, anyio_backend: str) -> Any:
+    """The test database emptied (as the ``db`` fixture does) and the demo data loaded, once per module.
+
+    The function-scoped ``demo`` fixture costs ~3 s a test (seven PBKDF2 password hashes); browser
+    tests only read the demo data and each uses its own browser context, so one load serves them all.
+    """
+    from piccolo.conf.apps import Finder
+    from piccolo.table import sort_table_classes
+
+    from festival.demo import load_demo
+
+    for table in reversed(sort_table_classes(Finder().get_table_classes())):
+        await engine.run_ddl(f"DELETE FROM {table._meta.tablename}")
+    return await load_demo()
+
+
+@pytest.fixture(scope="module")
 async def chromium_browser(anyio_backend: str) -> AsyncIterator[Browser]:
-    """Headless Debian Chromium; skips locally and fails under ``CI=true`` when it is not installed."""
-    if not CHROMIUM.exists():
+    """Headless Debian Chromium, one per module; skips locally and fails under ``CI=true`` when it is missing."""
+    if not chromium_installed():
         service_missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             yield browser
         finally:

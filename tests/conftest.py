@@ -48,6 +48,28 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def memoised_password_hashing() -> Iterator[None]:
+    """Real PBKDF2-SHA256 with 600 000 iterations, computed once per (password, salt) in this run.
+
+    Accounts get a fixed salt in tests so the demo accounts (one shared password) cost one hash,
+    not ~0.4 s each per test. Stored hashes keep the production format and iteration count.
+    """
+    import functools
+    import hashlib
+    import types
+
+    from piccolo.apps.user import tables
+
+    original_hashlib = tables.hashlib
+    original_salt = tables.BaseUser.get_salt
+    tables.hashlib = types.SimpleNamespace(pbkdf2_hmac=functools.cache(hashlib.pbkdf2_hmac))  # type: ignore[assignment]
+    tables.BaseUser.get_salt = classmethod(lambda cls: "festival-test-salt")  # type: ignore[method-assign,assignment]
+    yield
+    tables.hashlib = original_hashlib
+    tables.BaseUser.get_salt = original_salt  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
 def test_db_name() -> str:
     return _DB_NAME

@@ -48,6 +48,10 @@ async def create_user(
     email = normalise_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"a password needs at least {MIN_PASSWORD_LENGTH} characters", code="password_too_short")
+    if len(password) > BaseUser._max_password_length:
+        raise ValidationFailed(
+            f"a password may have at most {BaseUser._max_password_length} characters", code="password_too_long"
+        )
     if await BaseUser.exists().where(BaseUser.username == email):
         raise Conflict(f"an account for {email} already exists", code="user_exists")
     user = await BaseUser.create_user(
@@ -129,11 +133,13 @@ async def sign_in(email: str, password: str, session_ttl_s: int) -> str | None:
         username = normalise_email(email)
     except ValidationFailed:
         return None
+    if len(password) > BaseUser._max_password_length:
+        return None  # Piccolo refuses to hash very long passwords; no account has one
     user_id = await BaseUser.login(username=username, password=password)
     if user_id is None:
         return None
     # piccolo_api compares session expiry with naive local time (datetime.now()), so store it likewise.
-    expiry = dt.datetime.now() + dt.timedelta(seconds=session_ttl_s)  # noqa: DTZ005
+    expiry = dt.datetime.now() + dt.timedelta(seconds=session_ttl_s)
     session = await SessionsBase.create_session(
         user_id=user_id, expiry_date=expiry, max_expiry_date=expiry + dt.timedelta(days=1)
     )

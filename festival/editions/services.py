@@ -22,7 +22,7 @@ from festival.auth.roles import Role
 from festival.editions import schemas as s
 from festival.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from festival.i18n import LANGUAGES, localize
-from festival.tables import Edition, EditionPartner, Partner, Series, Venue
+from festival.tables import Edition, EditionPartner, Membership, Partner, Series, Venue
 
 PUBLIC_STATUSES = ("published", "archived")
 
@@ -201,7 +201,11 @@ async def get_edition(slug: str, actor: Principal | None, lang: str | None = Non
 
 
 async def create_edition(actor: Principal, data: s.EditionIn) -> s.EditionOut:
-    """Superusers, or organisers of another edition of the same series, may open a new edition."""
+    """Open a new edition of a series; its creator becomes one of its organisers.
+
+    Superusers may open one in any series; organisers only in a series where they organise another
+    edition (``Forbidden``). ``Conflict`` if the slug is taken, ``ValidationFailed`` for bad values.
+    """
     series = await _get_series(data.series)
     if not actor.superuser:
         siblings = await Edition.select(Edition.slug).where(Edition.series == series.id)
@@ -225,8 +229,14 @@ async def create_edition(actor: Principal, data: s.EditionIn) -> s.EditionOut:
         status=data.status,
         updated_at=_now(),
     )
-    await row.save()
-    return await get_edition(data.slug, None if data.status != "draft" else actor)
+    async with Edition._meta.db.transaction():
+        await row.save()
+        if not actor.superuser:
+            await Membership.insert(
+                Membership(user=actor.user_id, edition=row.id, role=Role.ORGANISER.value, created_at=_now())
+            )
+    rows = await _edition_query().where(Edition.slug == data.slug)
+    return _edition_out(rows[0], None)
 
 
 async def update_edition(actor: Principal, slug: str, patch: s.EditionPatch) -> s.EditionOut:

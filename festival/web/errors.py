@@ -39,6 +39,7 @@ _TITLES = {
     503: N_("Service unavailable"),
 }
 _HTTP_CODES = {
+    400: "invalid_request",
     401: "not_authenticated",
     403: "forbidden",
     404: "not_found",

@@ -1,0 +1,183 @@
+"""Sign-in, sessions shared with Piccolo Admin, bearer tokens, CSRF and sign-in rate limiting."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from piccolo.apps.user.tables import BaseUser
+
+from festival.auth import services
+from festival.demo import DEMO_DOMAIN, DEMO_PASSWORD
+from festival.tables import ApiToken
+
+pytestmark = pytest.mark.anyio
+
+ORGANISER = f"organiser@{DEMO_DOMAIN}"
+
+
+def new_client(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_passwords_are_stored_with_pbkdf2(demo: Any) -> None:
+    row = await BaseUser.select(BaseUser.password).where(BaseUser.username == ORGANISER).first()
+    algorithm, iterations, _salt, digest = row["password"].split("$")
+    assert algorithm == "pbkdf2_sha256" and int(iterations) >= 600_000 and len(digest) == 64
+    assert DEMO_PASSWORD not in row["password"]
+
+
+async def test_api_sign_in_sets_a_session_that_opens_the_admin(app: Any, demo: Any) -> None:
+    async with new_client(app) as client:
+        response = await client.post("/api/v1/auth/login", json={"email": ORGANISER.upper(), "password": DEMO_PASSWORD})
+        assert response.status_code == 200, response.text
+        assert response.json()["roles"] == {"hsf-2027": ["organiser"]}
+        cookie = response.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+        me = await client.get("/api/v1/auth/me")
+        assert me.status_code == 200 and me.json()["authenticated_by"] == "session"
+        # The same cookie opens Piccolo Admin (organisers are admin users).
+        tables = await client.get("/admin/api/tables/")
+        assert tables.status_code == 200, tables.text
+        assert "festival_edition" in tables.text or "Edition" in tables.text
+        # Sign out (the session cookie needs the CSRF token: read it from a page first).
+        page = await client.get("/login")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+        assert token, "the login page carries a CSRF token"
+        out = await client.post("/api/v1/auth/logout", headers={"x-csrftoken": token.group(1)})
+        assert out.status_code == 204
+        assert (await client.get("/api/v1/auth/me")).status_code == 401
+
+
+async def test_gate_staff_cannot_open_the_admin(app: Any, demo: Any) -> None:
+    async with new_client(app) as client:
+        response = await client.post(
+            "/api/v1/auth/login", json={"email": f"gate@{DEMO_DOMAIN}", "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 200
+        assert (await client.get("/admin/api/tables/")).status_code in (401, 403)
+
+
+async def test_wrong_password_is_401_without_saying_which_part(app: Any, demo: Any) -> None:
+    async with new_client(app) as client:
+        for email, password in [(ORGANISER, "wrong-password"), ("nobody@example.org", DEMO_PASSWORD), ("x", "y" * 500)]:
+            response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+            assert response.status_code == 401, response.text
+            assert response.json()["detail"] == "wrong e-mail or password"
+            assert "set-cookie" not in response.headers or "id=" not in response.headers["set-cookie"]
+
+
+async def test_sign_in_attempts_are_rate_limited(app: Any, demo: Any) -> None:
+    limit = app.state.settings.login_attempts_per_minute
+    async with new_client(app) as client:
+        statuses = [
+            (
+                await client.post("/api/v1/auth/login", json={"email": ORGANISER, "password": "nope-nope-nope"})
+            ).status_code
+            for _ in range(limit + 2)
+        ]
+        assert statuses[:limit] == [401] * limit
+        assert statuses[limit:] == [429, 429]
+        # Even the right password is refused until the window passes.
+        right = await client.post("/api/v1/auth/login", json={"email": ORGANISER, "password": DEMO_PASSWORD})
+        assert right.status_code == 429
+        assert right.json()["code"] == "too_many_requests"
+        # Reading pages is not limited.
+        assert (await client.get("/")).status_code == 200
+
+
+async def test_login_form_and_csrf(app: Any, demo: Any) -> None:
+    async with new_client(app) as client:
+        page = await client.get("/login?next=/hsf-2027/")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        form = {"email": ORGANISER, "password": DEMO_PASSWORD, "next": "/hsf-2027/"}
+        # Without the token the form is refused with a friendly page.
+        refused = await client.post("/login", data=form, headers={"accept": "text/html"})
+        assert refused.status_code == 403
+        assert "reload the page" in refused.text and "Traceback" not in refused.text
+        signed_in = await client.post("/login", data={**form, "_csrf_token": token})
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/hsf-2027/"
+        # A cookie-authenticated JSON write without the CSRF header is refused...
+        body = {"slug": "csrf-partner", "names": {"en": "CSRF"}}
+        assert (await client.post("/api/v1/partners", json=body)).status_code == 403
+        # ...and accepted with it.
+        accepted = await client.post("/api/v1/partners", json=body, headers={"x-csrftoken": token})
+        assert accepted.status_code == 201, accepted.text
+        # Off-site redirects after sign-in are not followed.
+        again = await client.post("/login", data={**form, "next": "//evil.example/", "_csrf_token": token})
+        assert again.headers["location"] == "/"
+
+
+async def test_bad_password_on_the_form_shows_the_form_again(app: Any, demo: Any) -> None:
+    async with new_client(app) as client:
+        page = await client.get("/login")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        response = await client.post("/login", data={"email": ORGANISER, "password": "nope", "_csrf_token": token})
+        assert response.status_code == 401
+        assert "Wrong e-mail or password." in response.text and ORGANISER in response.text
+
+
+async def test_bearer_tokens_are_hashed_and_revocable(client: httpx.AsyncClient, demo: Any) -> None:
+    organiser = await services.issue_token(None, ORGANISER, "laptop")
+    headers = {"authorization": f"Bearer {organiser.secret}"}
+    created = await client.post(
+        "/api/v1/tokens", json={"user_email": f"gate@{DEMO_DOMAIN}", "name": "North gate 1"}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    secret = created.json()["token"]
+    assert secret.startswith("fst_") and len(secret) > 40
+    stored = await ApiToken.select(ApiToken.token_hash).where(ApiToken.id == created.json()["id"]).first()
+    assert secret not in stored["token_hash"] and len(stored["token_hash"]) == 64
+    listed = (await client.get("/api/v1/tokens", headers=headers)).json()
+    assert "token" not in listed[0] and {t["name"] for t in listed} >= {"North gate 1"}
+
+    gate = {"authorization": f"Bearer {secret}"}
+    me = await client.get("/api/v1/auth/me", headers=gate)
+    assert me.status_code == 200 and me.json()["roles"] == {"hsf-2027": ["gate"]}
+    assert me.json()["authenticated_by"] == "token"
+    assert (await client.delete(f"/api/v1/tokens/{created.json()['id']}", headers=headers)).status_code == 204
+    assert (await client.get("/api/v1/auth/me", headers=gate)).status_code == 401
+    assert (await client.get("/api/v1/auth/me", headers={"authorization": "Bearer fst_made-up"})).status_code == 401
+
+
+async def test_organisers_manage_tokens_only_for_their_people(client: httpx.AsyncClient, demo: Any) -> None:
+    moi = await services.issue_token(None, f"moi-organiser@{DEMO_DOMAIN}", "laptop")
+    headers = {"authorization": f"Bearer {moi.secret}"}
+    response = await client.post(
+        "/api/v1/tokens", json={"user_email": f"gate@{DEMO_DOMAIN}", "name": "x"}, headers=headers
+    )
+    assert response.status_code == 403 and response.json()["code"] == "not_your_account"
+    hsf_gate = await services.issue_token(None, f"gate@{DEMO_DOMAIN}", "scanner")
+    listed = (await client.get("/api/v1/tokens", headers=headers)).json()
+    assert hsf_gate.id not in {t["id"] for t in listed}
+    assert (await client.delete(f"/api/v1/tokens/{hsf_gate.id}", headers=headers)).status_code == 403
+
+
+async def test_members_api_creates_accounts_and_grants_roles(client: httpx.AsyncClient, demo: Any) -> None:
+    organiser = await services.issue_token(None, ORGANISER, "laptop")
+    headers = {"authorization": f"Bearer {organiser.secret}"}
+    missing = await client.put(
+        "/api/v1/editions/hsf-2027/members", json={"email": "new@example.org", "role": "gate"}, headers=headers
+    )
+    assert missing.status_code == 404 and missing.json()["code"] == "user_not_found"
+    created = await client.put(
+        "/api/v1/editions/hsf-2027/members",
+        json={"email": "New@Example.org", "role": "gate", "password": "a-long-password"},
+        headers=headers,
+    )
+    assert created.status_code == 200, created.text
+    assert created.json()["email"] == "new@example.org" and created.json()["roles"] == ["gate"]
+    members = (await client.get("/api/v1/editions/hsf-2027/members", headers=headers)).json()
+    assert {"new@example.org", ORGANISER} <= {m["email"] for m in members}
+    bad = await client.put(
+        "/api/v1/editions/hsf-2027/members", json={"email": "x@example.org", "role": "king"}, headers=headers
+    )
+    assert bad.status_code == 400
+    removed = await client.delete(
+        f"/api/v1/editions/hsf-2027/members/{created.json()['user_id']}/gate", headers=headers
+    )
+    assert removed.status_code == 204
+    members = (await client.get("/api/v1/editions/hsf-2027/members", headers=headers)).json()
+    assert "new@example.org" not in {m["email"] for m in members}

@@ -1,0 +1,155 @@
+"""Settings: the embedded defaults, and one clear error naming the variable for every bad value."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from festival.jobs import create_queue
+from festival.mail import OutboxMailer, mailer_from_settings
+from festival.settings import SettingsError, load_settings
+from tests.browser import clean_env, festival_command
+
+GOOD_SECRET = "s" * 40
+
+
+def test_defaults_with_an_empty_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({})
+
+    state = Path("var")
+    assert settings.state_dir == state
+    assert settings.database.is_sqlite
+    assert settings.database.path == state / "festival.sqlite3"
+    assert settings.embedded
+    assert settings.redis_url is None
+    assert create_queue(settings).name == "in-process"
+    assert settings.smtp_url is None
+    mailer = mailer_from_settings(settings)
+    assert isinstance(mailer, OutboxMailer)
+    assert mailer.outbox_dir == state / "outbox"
+    assert settings.stripe_secret_key is None
+    assert settings.public_url == "http://127.0.0.1:8000"
+    assert not settings.secure_cookies
+    assert not settings.debug
+    assert settings.session_ttl_s == 12 * 3600
+
+    key_file = tmp_path / "var" / "secret_key"
+    assert key_file.read_text().strip() == settings.secret_key
+    assert len(settings.secret_key) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_settings({}).secret_key == settings.secret_key, "the generated key is reused"
+
+
+def test_state_dir_holds_database_key_and_outbox(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    settings = load_settings({"FESTIVAL_STATE_DIR": str(state)})
+    assert settings.database.path == state / "festival.sqlite3"
+    assert settings.outbox_dir == state / "outbox"
+    assert (state / "secret_key").read_text().strip() == settings.secret_key
+    assert load_settings({"FESTIVAL_STATE_DIR": str(state)}).secret_key == settings.secret_key
+    other = load_settings({"FESTIVAL_STATE_DIR": str(tmp_path / "other")})
+    assert other.secret_key != settings.secret_key, "each installation generates its own key"
+
+
+def test_a_given_secret_key_is_not_stored(tmp_path: Path) -> None:
+    settings = load_settings({"FESTIVAL_STATE_DIR": str(tmp_path), "SECRET_KEY": GOOD_SECRET})
+    assert settings.secret_key == GOOD_SECRET
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_values(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "FESTIVAL_STATE_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://festival@db.internal:5432/festival",
+            "REDIS_URL": "redis://redis.internal:6379/0",
+            "SMTP_URL": "smtp://user:pw@mail.example.org:587",
+            "STRIPE_SECRET_KEY": "sk_test_123",
+            "STRIPE_WEBHOOK_SECRET": "whsec_123",
+            "SECRET_KEY": GOOD_SECRET,
+            "PUBLIC_URL": "https://festival.example.org/",
+            "SESSION_TTL_S": "3600",
+        }
+    )
+    assert settings.database.kind == "postgres"
+    assert settings.database.dsn == "postgresql://festival@db.internal:5432/festival"
+    assert not settings.embedded
+    assert create_queue(settings).name == "arq"
+    assert settings.public_url == "https://festival.example.org"
+    assert settings.secure_cookies
+    assert settings.session_ttl_s == 3600
+    assert not (tmp_path / "secret_key").exists()
+
+
+BAD_VALUES = [
+    ("DATABASE_URL", "mysql://x"),
+    ("DATABASE_URL", "postgres://"),
+    ("DATABASE_URL", "postgres:///festival"),
+    ("DATABASE_URL", "postgres://db.internal"),
+    ("DATABASE_URL", "postgres://db.internal:port/festival"),
+    ("DATABASE_URL", "sqlite:///"),
+    ("DATABASE_URL", "festival.sqlite3"),
+    ("REDIS_URL", "http://x"),
+    ("REDIS_URL", "redis://"),
+    ("SMTP_URL", "smtp://"),
+    ("SMTP_URL", "mail.example.org"),
+    ("STRIPE_SECRET_KEY", "pk_test_x"),
+    ("STRIPE_WEBHOOK_SECRET", "abc"),
+    ("SECRET_KEY", "too-short"),
+    ("PUBLIC_URL", "ftp://x"),
+    ("PUBLIC_URL", "https://"),
+    ("SESSION_TTL_S", "abc"),
+    ("SESSION_TTL_S", "10"),
+    ("LOGIN_ATTEMPTS_PER_MINUTE", "0"),
+    ("FESTIVAL_DEBUG", "maybe"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value"), BAD_VALUES, ids=[f"{v}={x}" for v, x in BAD_VALUES])
+def test_bad_value_names_the_variable(tmp_path: Path, variable: str, value: str) -> None:
+    env = {"FESTIVAL_STATE_DIR": str(tmp_path), "SECRET_KEY": GOOD_SECRET, variable: value}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert caught.value.problem.strip()
+
+
+def test_postgres_needs_a_secret_key(tmp_path: Path) -> None:
+    env = {"FESTIVAL_STATE_DIR": str(tmp_path), "DATABASE_URL": "postgres://festival@db.internal:5432/festival"}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert caught.value.variable == "SECRET_KEY"
+    assert "SECRET_KEY" in str(caught.value)
+    assert not (tmp_path / "secret_key").exists(), "production never generates a key of its own"
+
+
+def test_secret_in_a_bad_url_is_not_repeated(tmp_path: Path) -> None:
+    """The message ends up in logs: a password inside a malformed URL must not be echoed."""
+    env = {"FESTIVAL_STATE_DIR": str(tmp_path), "SECRET_KEY": GOOD_SECRET, "REDIS_URL": "http://user:hunter2@x"}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert caught.value.variable == "REDIS_URL"
+    assert "hunter2" not in str(caught.value)
+
+
+def test_cli_reports_a_bad_setting_in_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*festival_command(), "migrate"],
+        env=clean_env(DATABASE_URL="mysql://x", FESTIVAL_STATE_DIR=str(tmp_path)),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
+    assert "DATABASE_URL" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not list(tmp_path.glob("*.sqlite3")), "nothing is created when the settings are wrong"
