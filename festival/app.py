@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -30,6 +28,7 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 
 from festival import database, i18n
+from festival.admin import admin_app
 from festival.auth import controllers as auth_controllers
 from festival.auth.guards import principal_of
 from festival.auth.middleware import FestivalAuthenticationMiddleware
@@ -71,28 +70,6 @@ def _babel_locale() -> str:
     return {"zh": "zh_Hans"}.get(i18n.current_language.get(), i18n.current_language.get())
 
 
-@functools.cache
-def _admin_app(secure_cookies: bool, session_ttl_s: int) -> Any:
-    """Piccolo Admin for organisers' data entry; it accepts the festival's own session cookie.
-
-    Built once per process and configuration: building it takes about a second.
-    """
-    from piccolo.apps.user.tables import BaseUser
-    from piccolo_admin.endpoints import create_admin
-    from piccolo_api.session_auth.tables import SessionsBase
-
-    from festival.tables import Edition, EditionPartner, Membership, Partner, Series, Venue
-
-    return create_admin(
-        tables=[Series, Edition, Venue, Partner, EditionPartner, Membership],
-        auth_table=BaseUser,
-        session_table=SessionsBase,
-        site_name="Festival admin",
-        production=secure_cookies,
-        session_expiry=dt.timedelta(seconds=session_ttl_s),
-    )
-
-
 def _stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="festival")
@@ -124,7 +101,7 @@ def create_app(
             yield
 
     admin = asgi("/admin", is_mount=True, copy_scope=True, opt={"access": "admin"})(
-        _admin_app(settings.secure_cookies, settings.session_ttl_s)
+        admin_app(settings.secure_cookies, settings.session_ttl_s)
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute), check_throttle_handler=_is_login_attempt

@@ -181,3 +181,37 @@ async def test_members_api_creates_accounts_and_grants_roles(client: httpx.Async
     assert removed.status_code == 204
     members = (await client.get("/api/v1/editions/hsf-2027/members", headers=headers)).json()
     assert "new@example.org" not in {m["email"] for m in members}
+
+
+async def _admin_session(app: Any, email: str) -> httpx.AsyncClient:
+    """A signed-in client; the caller closes it."""
+    client = new_client(app)
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 200
+    await client.get("/admin/")  # Piccolo Admin sets its own CSRF cookie
+    return client
+
+
+async def test_only_superusers_change_accounts_in_the_admin(app: Any, demo: Any) -> None:
+    organiser = await BaseUser.objects().where(BaseUser.username == ORGANISER).first()
+    url = f"/admin/api/tables/piccolo_user/{organiser.id}/"
+    client = await _admin_session(app, ORGANISER)
+    try:
+        csrf = {"x-csrftoken": client.cookies.get("csrftoken", "")}
+        assert (await client.get("/admin/api/tables/")).status_code == 200
+        # Festival data is open to organisers...
+        assert (await client.get("/admin/api/tables/festival_venue/")).status_code == 200
+        # ...but an organiser cannot make themselves a superuser.
+        escalate = await client.patch(url, json={"superuser": True}, headers=csrf)
+        assert escalate.status_code == 403, escalate.text
+    finally:
+        await client.aclose()
+    assert not (await BaseUser.objects().where(BaseUser.id == organiser.id).first()).superuser
+    client = await _admin_session(app, f"admin@{DEMO_DOMAIN}")
+    try:
+        csrf = {"x-csrftoken": client.cookies.get("csrftoken", "")}
+        change = await client.patch(url, json={"first_name": "Olavi"}, headers=csrf)
+        assert change.status_code == 200, change.text
+    finally:
+        await client.aclose()
+    assert (await BaseUser.objects().where(BaseUser.id == organiser.id).first()).first_name == "Olavi"
