@@ -42,6 +42,7 @@ from festival.web.csrf import FestivalCSRFMiddleware, csrf_config
 from festival.web.errors import handle_exception
 from festival.web.language import LanguageMiddleware
 from festival.web.pages import EditionPageController, PageController
+from festival.web.security import SecurityMiddleware
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 VERSION = "0.1.0"
@@ -101,7 +102,7 @@ def create_app(
             yield
 
     admin = asgi("/admin", is_mount=True, copy_scope=True, opt={"access": "admin"})(
-        admin_app(settings.secure_cookies, settings.session_ttl_s)
+        admin_app(settings.secure_cookies, settings.session_ttl_s, settings.login_attempts_per_minute)
     )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute), check_throttle_handler=_is_login_attempt
@@ -132,6 +133,7 @@ def create_app(
             "jobs": Provide(deps.provide_jobs),
         },
         middleware=[
+            SecurityMiddleware,
             LanguageMiddleware,
             DefineMiddleware(FestivalCSRFMiddleware, config=csrf_config(settings.secret_key, settings.secure_cookies)),
             DefineMiddleware(FestivalAuthenticationMiddleware, exclude=["^/static", "^/admin"]),

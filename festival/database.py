@@ -17,15 +17,25 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from festival.settings import DatabaseSettings
+from festival.settings import DatabaseSettings, SettingsError
 
 
 def build_engine(database: DatabaseSettings) -> Engine[Any]:
+    """The engine for ``database``; ``SettingsError`` when the SQLite file's folder cannot be made.
+
+    Piccolo's engines connect once when built (to read the server version): a PostgreSQL server that
+    is down only warns here, and the first query raises.
+    """
     if database.is_sqlite:
         path = database.path
         if path is None:  # pragma: no cover - the settings parser always sets it
             raise ValueError("SQLite settings without a path")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError(
+                database.path_variable, f"cannot create the folder {path.parent} ({exc.strerror or exc})"
+            ) from None
         # The timeout is SQLite's busy timeout: a writer waits for another instead of failing.
         return SQLiteEngine(path=str(path), timeout=database.sqlite_busy_timeout_s)
     return PostgresEngine(config={"dsn": database.dsn})

@@ -1,4 +1,8 @@
-"""``/health``: is the database answering, is the job queue reachable? 200 or 503 naming what is down."""
+"""``/health``: is the database answering, is the job queue reachable? 200 or 503 naming what is down.
+
+``/health/live`` only says the process serves HTTP. It is the liveness probe: restarting a pod cures a
+stuck process, not a database or Redis outage, so it must not fail when those are down.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,10 @@ class PartState(msgspec.Struct):
     state: str  # "ok" or "down"
     kind: str
     error: str | None = None
+
+
+class LiveReport(msgspec.Struct):
+    status: str  # always "alive": an answer at all is the signal
 
 
 class HealthReport(msgspec.Struct):
@@ -51,7 +59,7 @@ class HealthController(Controller):
     path = "/health"
     tags = ["Operations"]
 
-    @get("/", opt={"access": "public"}, summary="Liveness and readiness", cache=False)
+    @get("/", opt={"access": "public"}, summary="Readiness: database and job queue", cache=False)
     async def health(
         self, settings: NamedDependency[Settings], jobs: NamedDependency[JobQueue]
     ) -> Response[HealthReport]:
@@ -59,3 +67,8 @@ class HealthController(Controller):
         return Response(
             report, status_code=200 if report.status == "ok" else 503, headers={"cache-control": "no-store"}
         )
+
+    @get("/live", opt={"access": "public"}, summary="Liveness: the process answers HTTP", cache=False)
+    async def live(self) -> Response[LiveReport]:
+        # Touches neither the database nor Redis: their outage must not get every pod restarted.
+        return Response(LiveReport(status="alive"), headers={"cache-control": "no-store"})

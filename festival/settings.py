@@ -2,10 +2,12 @@
 
 Every variable is optional on the embedded default: a new user runs the festival with none set.
 Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL``, ``SECRET_KEY`` and ``PUBLIC_URL``.
+Files are touched only after every value has been checked: a bad value creates nothing.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_STATE_DIR = "var"
 DEFAULT_SQLITE_FILE = "festival.sqlite3"
+DEFAULT_FORWARDED_ALLOW_IPS = ("127.0.0.1",)
 
 
 class SettingsError(Exception):
@@ -28,11 +31,16 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
-    """Where the data lives: ``kind`` is ``sqlite`` (``path``) or ``postgres`` (``dsn``)."""
+    """Where the data lives: ``kind`` is ``sqlite`` (``path``) or ``postgres`` (``dsn``).
+
+    ``path_variable`` names the variable that chose the SQLite path (``DATABASE_URL``, or
+    ``FESTIVAL_STATE_DIR`` for the default file), so an unusable folder is reported against it.
+    """
 
     kind: str
     path: Path | None = None
     dsn: str | None = None
+    path_variable: str = "DATABASE_URL"
     pool_min_size: int = 1
     pool_max_size: int = 10
     sqlite_busy_timeout_s: float = 30.0
@@ -55,6 +63,7 @@ class Settings:
     debug: bool = False
     session_ttl_s: int = 12 * 3600
     login_attempts_per_minute: int = 10
+    forwarded_allow_ips: tuple[str, ...] = DEFAULT_FORWARDED_ALLOW_IPS
     mail_from: str = "Helsinki Spring Festival <festival@localhost>"
 
     @property
@@ -73,7 +82,7 @@ class Settings:
 
 def _parse_database_url(value: str | None, state_dir: Path) -> DatabaseSettings:
     if not value:
-        return DatabaseSettings(kind="sqlite", path=state_dir / DEFAULT_SQLITE_FILE)
+        return DatabaseSettings(kind="sqlite", path=state_dir / DEFAULT_SQLITE_FILE, path_variable="FESTIVAL_STATE_DIR")
     if value.startswith("sqlite:///"):
         raw = value[len("sqlite:///") :]
         if not raw:
@@ -136,7 +145,40 @@ def _parse_int(env: Mapping[str, str], variable: str, default: int, minimum: int
     return value
 
 
-def _secret_key(env: Mapping[str, str], database: DatabaseSettings, state_dir: Path) -> str:
+def parse_forwarded_allow_ips(variable: str, raw: str | None) -> tuple[str, ...]:
+    """The proxies whose ``X-Forwarded-For``/``-Proto`` are believed: IP addresses or CIDR networks.
+
+    Returned in canonical form, as uvicorn's ``forwarded_allow_ips`` takes them. uvicorn itself turns
+    an entry it cannot parse into a literal that never matches (and ``*`` trusts every client, so
+    anyone could forge the address the sign-in limit counts): both are refused here instead.
+    """
+    if raw is None or not raw.strip():
+        return DEFAULT_FORWARDED_ALLOW_IPS
+    entries: list[str] = []
+    for entry in (part.strip() for part in raw.split(",")):
+        if not entry:
+            raise SettingsError(variable, "has an empty entry; list IP addresses or networks separated by commas")
+        if entry == "*":
+            raise SettingsError(
+                variable, "'*' would trust X-Forwarded-For from any client; list the proxy's addresses or networks"
+            )
+        try:
+            if "/" in entry:
+                entries.append(str(ipaddress.ip_network(entry)))
+            else:
+                entries.append(str(ipaddress.ip_address(entry)))
+        except ValueError as exc:
+            hint = ""
+            if "/" in entry and "has host bits set" in str(exc):
+                hint = f" (did you mean {ipaddress.ip_network(entry, strict=False)}?)"
+            raise SettingsError(
+                variable, f"{entry!r} is not an IP address or a network such as 10.0.0.0/8{hint}"
+            ) from None
+    return tuple(entries)
+
+
+def _secret_key_value(env: Mapping[str, str], database: DatabaseSettings) -> str | None:
+    """The given ``SECRET_KEY``, checked; None on the embedded default, which generates its own."""
     value = env.get("SECRET_KEY")
     if value:
         if len(value) < 32:
@@ -144,18 +186,34 @@ def _secret_key(env: Mapping[str, str], database: DatabaseSettings, state_dir: P
         return value
     if not database.is_sqlite:
         raise SettingsError("SECRET_KEY", "is required when DATABASE_URL points at PostgreSQL (production)")
-    # Embedded default: generate once, keep it beside the database so sessions survive restarts.
+    return None
+
+
+def _make_folder(variable: str, folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(variable, f"cannot create the folder {folder} ({exc.strerror or exc})") from None
+
+
+def _generated_secret_key(state_dir: Path) -> str:
+    """Embedded default: generate the key once, beside the database, so sessions survive restarts."""
     key_file = state_dir / "secret_key"
-    if key_file.exists():
-        stored = key_file.read_text().strip()
-        if len(stored) >= 32:
-            return stored
-    state_dir.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_urlsafe(48)
-    # Created with mode 0600 from the start, never readable by others even for a moment.
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(stored + "\n")
+    try:
+        if key_file.exists():
+            stored = key_file.read_text().strip()
+            if len(stored) >= 32:
+                return stored
+        _make_folder("FESTIVAL_STATE_DIR", state_dir)
+        stored = secrets.token_urlsafe(48)
+        # Created with mode 0600 from the start, never readable by others even for a moment.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(stored + "\n")
+    except OSError as exc:
+        raise SettingsError(
+            "FESTIVAL_STATE_DIR", f"cannot keep the generated secret key in {key_file} ({exc.strerror or exc})"
+        ) from None
     return stored
 
 
@@ -174,17 +232,25 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     debug_raw = env.get("FESTIVAL_DEBUG", "").lower()
     if debug_raw not in {"", "0", "1", "true", "false", "yes", "no"}:
         raise SettingsError("FESTIVAL_DEBUG", f"expected true or false, got {debug_raw!r}")
+    session_ttl_s = _parse_int(env, "SESSION_TTL_S", 12 * 3600, 60)
+    login_attempts_per_minute = _parse_int(env, "LOGIN_ATTEMPTS_PER_MINUTE", 10, 1)
+    forwarded_allow_ips = parse_forwarded_allow_ips("FORWARDED_ALLOW_IPS", env.get("FORWARDED_ALLOW_IPS"))
+    given_secret_key = _secret_key_value(env, database)
+    # Every value is good: only now touch the file system.
+    if database.path is not None:
+        _make_folder(database.path_variable, database.path.parent)
     return Settings(
         database=database,
         redis_url=redis_url,
         smtp_url=smtp_url,
         stripe_secret_key=stripe_secret_key,
         stripe_webhook_secret=stripe_webhook_secret,
-        secret_key=_secret_key(env, database, state_dir),
+        secret_key=given_secret_key or _generated_secret_key(state_dir),
         public_url=(public_url or "http://127.0.0.1:8000").rstrip("/"),
         state_dir=state_dir,
         debug=debug_raw in {"1", "true", "yes"},
-        session_ttl_s=_parse_int(env, "SESSION_TTL_S", 12 * 3600, 60),
-        login_attempts_per_minute=_parse_int(env, "LOGIN_ATTEMPTS_PER_MINUTE", 10, 1),
+        session_ttl_s=session_ttl_s,
+        login_attempts_per_minute=login_attempts_per_minute,
+        forwarded_allow_ips=forwarded_allow_ips,
         mail_from=env.get("MAIL_FROM") or "Helsinki Spring Festival <festival@localhost>",
     )

@@ -82,7 +82,7 @@ TABLE = [
         "PATCH",
         "/api/v1/partners/caisa",
         "/api/v1/partners/{partner:str}",
-        "-YY----Y",
+        "-Y-----Y",
         {"city": "Helsinki"},
     ),
     Row("organiser:any", "GET", "/api/v1/tokens", "/api/v1/tokens", "-YY----Y"),

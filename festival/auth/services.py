@@ -168,27 +168,34 @@ class IssuedToken:
     user_email: str
 
 
-async def _managed_user_ids(actor: Principal) -> set[int] | None:
-    """Accounts whose tokens ``actor`` manages: None means all (superuser or the CLI)."""
-    if actor.superuser:
-        return None
-    editions = actor.editions_with(Role.ORGANISER)
-    ids = {actor.user_id}
-    if editions:
-        rows = await Membership.select(Membership.user).where(Membership.edition.slug.is_in(editions))
-        ids.update(int(r["user"]) for r in rows)
-    return ids
-
-
 async def _check_manages(actor: Principal | None, user_id: int) -> None:
-    if actor is None:
+    """``actor`` may hold tokens of ``user_id`` only if it could do everything that account can.
+
+    That is: the actor is the account itself, the CLI (None) or a superuser; or the account is no
+    superuser and every edition where it holds a role is one the actor organises. Otherwise an
+    organiser could give a role to a powerful account and then act as it through a token.
+    """
+    if actor is None or actor.superuser or actor.user_id == user_id:
         return
-    managed = await _managed_user_ids(actor)
-    if managed is not None and user_id not in managed:
+    user = await BaseUser.objects().where(BaseUser.id == user_id).first()
+    editions = {
+        row["edition.slug"]
+        for row in await Membership.select(Membership.edition.slug).where(Membership.user == user_id)
+    }
+    organised = set(actor.editions_with(Role.ORGANISER))
+    if user is None or user.superuser or not editions or not editions <= organised:
         raise Forbidden(
-            "tokens can be made only for accounts that hold a role in an edition you organise",
+            "tokens can be made and managed only for accounts whose roles are all in editions you organise",
             code="not_your_account",
         )
+
+
+async def _manages(actor: Principal | None, user_id: int) -> bool:
+    try:
+        await _check_manages(actor, user_id)
+    except Forbidden:
+        return False
+    return True
 
 
 async def issue_token(actor: Principal | None, user_email: str, name: str) -> IssuedToken:
@@ -260,6 +267,7 @@ async def list_tokens(actor: Principal | None) -> list[TokenInfo]:
     """Tokens of the accounts ``actor`` manages (all for superusers and the CLI)."""
     query = ApiToken.select(
         ApiToken.id,
+        ApiToken.user,
         ApiToken.name,
         ApiToken.prefix,
         ApiToken.user.username,
@@ -267,10 +275,9 @@ async def list_tokens(actor: Principal | None) -> list[TokenInfo]:
         ApiToken.last_used_at,
         ApiToken.revoked,
     ).order_by(ApiToken.id)
-    managed = await _managed_user_ids(actor) if actor is not None else None
-    if managed is not None:
-        query = query.where(ApiToken.user.is_in(list(managed)))
-    rows = await query
+    all_rows = await query
+    allowed = {uid: await _manages(actor, uid) for uid in {int(r["user"]) for r in all_rows}}
+    rows = [row for row in all_rows if allowed[int(row["user"])]]
     return [
         TokenInfo(
             id=r["id"],

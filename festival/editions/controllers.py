@@ -24,12 +24,16 @@ class SeriesController(Controller):
     tags = ["Series and editions"]
 
     @get("/", opt=PUBLIC, summary="List series")
-    async def list_series(self, lang: NamedDependency[str]) -> list[s.SeriesOut]:
-        return await services.list_series(lang)
+    async def list_series(
+        self, principal: NamedDependency[Principal | None], lang: NamedDependency[str]
+    ) -> list[s.SeriesOut]:
+        return await services.list_series(principal, lang)
 
     @get("/{series:str}", opt=PUBLIC, summary="One series")
-    async def get_series(self, series: FromPath[str], lang: NamedDependency[str]) -> s.SeriesOut:
-        return await services.get_series(series, lang)
+    async def get_series(
+        self, series: FromPath[str], principal: NamedDependency[Principal | None], lang: NamedDependency[str]
+    ) -> s.SeriesOut:
+        return await services.get_series(series, principal, lang)
 
     @post("/", guards=[guards.superuser], opt={"access": "superuser"}, summary="Create a series")
     async def create_series(self, data: JSONBody[s.SeriesIn]) -> s.SeriesOut:
@@ -129,9 +133,11 @@ class PartnerController(Controller):
         return await services.create_partner(data)
 
     @patch("/{partner:str}", guards=[guards.role_anywhere(Role.ORGANISER)], opt={"access": "organiser:any"})
-    async def update_partner(self, partner: FromPath[str], data: JSONBody[s.PartnerPatch]) -> s.PartnerOut:
-        """Edit a partner organisation (any organiser)."""
-        return await services.update_partner(partner, data)
+    async def update_partner(
+        self, partner: FromPath[str], data: JSONBody[s.PartnerPatch], actor: NamedDependency[Principal]
+    ) -> s.PartnerOut:
+        """Edit a partner organisation (superusers, or organisers of every edition it appears in)."""
+        return await services.update_partner(actor, partner, data)
 
 
 class EditionPartnerController(Controller):

@@ -134,12 +134,15 @@ class VenueOut(msgspec.Struct):
     updated_at: dt.datetime
 
 
+WebAddress = Annotated[str, msgspec.Meta(max_length=255, description="http:// or https:// address, or empty")]
+
+
 class PartnerIn(msgspec.Struct, forbid_unknown_fields=True):
     slug: Slug
     names: LocalizedText
     kind: PartnerKind = "other"
     city: str = ""
-    website: str = ""
+    website: WebAddress = ""
     descriptions: LocalizedText = {}
 
 
@@ -147,7 +150,7 @@ class PartnerPatch(msgspec.Struct, forbid_unknown_fields=True):
     names: LocalizedText | msgspec.UnsetType = msgspec.UNSET
     kind: PartnerKind | msgspec.UnsetType = msgspec.UNSET
     city: str | msgspec.UnsetType = msgspec.UNSET
-    website: str | msgspec.UnsetType = msgspec.UNSET
+    website: WebAddress | msgspec.UnsetType = msgspec.UNSET
     descriptions: LocalizedText | msgspec.UnsetType = msgspec.UNSET
 
 

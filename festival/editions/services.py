@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import msgspec
 from babel.numbers import list_currencies
@@ -41,8 +41,21 @@ def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+@cache
+def _iana_zones() -> frozenset[str]:
+    # zoneinfo also finds files that are no IANA zone names: host-dependent "localtime", the leap-second
+    # "right/..." and "posix/..." copies, "posixrules", "Factory".
+    return frozenset(
+        z
+        for z in available_timezones()
+        if not z.startswith(("right/", "posix/")) and z not in {"localtime", "posixrules", "Factory"}
+    )
+
+
 def check_time_zone(value: str, field: str = "time_zone") -> str:
     try:
+        if value not in _iana_zones():
+            raise ZoneInfoNotFoundError(value)
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationFailed(
@@ -95,8 +108,14 @@ def can_see_drafts(actor: Principal | None, edition_slug: str) -> bool:
 # --- series -----------------------------------------------------------------------------------
 
 
-async def _series_out(row: Series, lang: str | None) -> s.SeriesOut:
-    editions = await Edition.select(Edition.slug).where(Edition.series == row.id).order_by(Edition.first_day)
+async def _series_out(row: Series, lang: str | None, actor: Principal | None = None) -> s.SeriesOut:
+    editions = [
+        e
+        for e in await Edition.select(Edition.slug, Edition.status)
+        .where(Edition.series == row.id)
+        .order_by(Edition.first_day)
+        if e["status"] in PUBLIC_STATUSES or can_see_drafts(actor, e["slug"])
+    ]
     return s.SeriesOut(
         slug=row.slug,
         name=localize(_json(row.names), lang),
@@ -113,13 +132,14 @@ async def _get_series(slug: str) -> Series:
     return row
 
 
-async def list_series(lang: str | None = None) -> list[s.SeriesOut]:
+async def list_series(actor: Principal | None, lang: str | None = None) -> list[s.SeriesOut]:
+    """Every series, each with the editions the actor may see (drafts only for their staff)."""
     rows = await Series.objects().order_by(Series.slug).output(load_json=True)
-    return [await _series_out(row, lang) for row in rows]
+    return [await _series_out(row, lang, actor) for row in rows]
 
 
-async def get_series(slug: str, lang: str | None = None) -> s.SeriesOut:
-    return await _series_out(await _get_series(slug), lang)
+async def get_series(slug: str, actor: Principal | None, lang: str | None = None) -> s.SeriesOut:
+    return await _series_out(await _get_series(slug), lang, actor)
 
 
 async def create_series(data: s.SeriesIn) -> s.SeriesOut:
@@ -149,7 +169,7 @@ async def update_series(actor: Principal, slug: str, patch: s.SeriesPatch) -> s.
         row.descriptions = check_texts(patch.descriptions, "descriptions")
     row.updated_at = _now()
     await row.save()
-    return await _series_out(row, None)
+    return await _series_out(row, None, actor)
 
 
 # --- editions ---------------------------------------------------------------------------------
@@ -304,7 +324,7 @@ async def get_venue(edition: str, slug: str, actor: Principal | None, lang: str 
     return _venue_out(await _venue(ed["id"], slug), edition, lang)
 
 
-def _opening_hours(value: list[s.OpeningHours]) -> list[dict[str, Any]]:
+def check_opening_hours(value: list[s.OpeningHours]) -> list[dict[str, Any]]:
     for entry in value:
         if entry.date is None and not entry.weekdays:
             raise ValidationFailed("opening_hours: give a date or weekdays for each entry", code="invalid_hours")
@@ -329,7 +349,7 @@ async def create_venue(actor: Principal, edition: str, data: s.VenueIn) -> s.Ven
         longitude=data.longitude,
         capacity=data.capacity,
         time_zone=check_time_zone(data.time_zone or ed["time_zone"]),
-        opening_hours=_opening_hours(data.opening_hours),
+        opening_hours=check_opening_hours(data.opening_hours),
         accessibility=check_texts(data.accessibility, "accessibility"),
         updated_at=_now(),
     )
@@ -347,7 +367,7 @@ async def update_venue(actor: Principal, edition: str, slug: str, patch: s.Venue
     if "time_zone" in changes:
         check_time_zone(changes["time_zone"])
     if "opening_hours" in changes:
-        changes["opening_hours"] = _opening_hours(changes["opening_hours"])
+        changes["opening_hours"] = check_opening_hours(changes["opening_hours"])
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = _now()
@@ -386,6 +406,29 @@ async def get_partner(slug: str, lang: str | None = None) -> s.PartnerOut:
     return _partner_out(await _partner(slug), lang)
 
 
+def check_website(value: str) -> str:
+    value = value.strip()
+    if value and not value.lower().startswith(("https://", "http://")):
+        raise ValidationFailed("website: give an http:// or https:// address", code="invalid_url")
+    return value
+
+
+async def _check_partner_editor(actor: Principal, partner: Partner) -> None:
+    """A partner shown on several editions' pages is edited by superusers or by organisers of all of them."""
+    if actor.superuser:
+        return
+    linked = {
+        r["edition.slug"]
+        for r in await EditionPartner.select(EditionPartner.edition.slug).where(EditionPartner.partner == partner.id)
+    }
+    if not linked <= set(actor.editions_with(Role.ORGANISER)):
+        raise Forbidden(
+            f"{partner.slug} appears in editions you do not organise ({', '.join(sorted(linked))}); "
+            "ask a festival administrator",
+            code="role_required",
+        )
+
+
 async def create_partner(data: s.PartnerIn) -> s.PartnerOut:
     if await Partner.exists().where(Partner.slug == data.slug):
         raise Conflict(f"a partner {data.slug!r} already exists", code="slug_taken")
@@ -395,19 +438,23 @@ async def create_partner(data: s.PartnerIn) -> s.PartnerOut:
         descriptions=check_texts(data.descriptions, "descriptions"),
         kind=data.kind,
         city=data.city.strip(),
-        website=data.website.strip(),
+        website=check_website(data.website),
         updated_at=_now(),
     )
     await row.save()
     return await get_partner(data.slug)
 
 
-async def update_partner(slug: str, patch: s.PartnerPatch) -> s.PartnerOut:
+async def update_partner(actor: Principal, slug: str, patch: s.PartnerPatch) -> s.PartnerOut:
+    """Edit a partner; ``Forbidden`` unless the actor organises every edition it appears in."""
     row = await _partner(slug)
+    await _check_partner_editor(actor, row)
     changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET}
     for name in ("names", "descriptions"):
         if name in changes:
             changes[name] = check_texts(changes[name], name, required=name == "names")
+    if "website" in changes:
+        changes["website"] = check_website(changes["website"])
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = _now()

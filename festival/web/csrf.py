@@ -26,7 +26,8 @@ def csrf_config(secret: str, secure: bool) -> CSRFConfig:
         header_name=CSRF_HEADER,
         cookie_secure=secure,
         cookie_samesite="lax",
-        exclude=["/admin", "/webhooks/"],
+        # Anchored: Litestar searches these patterns anywhere in the path.
+        exclude=["^/admin(/|$)", "^/webhooks/"],
     )
 
 

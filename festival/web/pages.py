@@ -20,7 +20,7 @@ class PageController(Controller):
     @get("/", opt={"access": "public"})
     async def home(self, principal: NamedDependency[Principal | None], lang: NamedDependency[str]) -> Template:
         all_editions = await editions.list_editions(principal, lang)
-        series = await editions.list_series(lang)
+        series = await editions.list_series(principal, lang)
         return Template("home.html", context={"editions": all_editions, "series": series})
 
     @get("/language/{code:str}", opt={"access": "public"})

@@ -1,0 +1,89 @@
+"""Security headers on every response, and JSON-only bodies for the JSON API.
+
+The Content-Security-Policy allows only this site's own files: no inline scripts, no other hosts, no
+framing. Swagger UI (``/schema``) and Piccolo Admin (``/admin``) ship inline code, so they get every
+header but the CSP. Requiring ``application/json`` for API writes means a cross-site form (which can
+only send form or text bodies) can never reach the API, not even its sign-in.
+"""
+
+from __future__ import annotations
+
+import json
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Message, Receive, Scope, Send
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+COMMON = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+NO_CSP_PREFIXES = ("/schema", "/admin")
+JSON_TYPES = ("application/json", "application/problem+json", "application/merge-patch+json")
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path.startswith("/api/") and scope["method"] in UNSAFE and not _json_or_empty(scope):
+            await _unsupported_media_type(send, path)
+            return
+        csp = not path.startswith(NO_CSP_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in COMMON.items():
+                    if name not in headers:
+                        headers[name] = value
+                if csp and "content-security-policy" not in headers:
+                    headers["content-security-policy"] = CSP
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _json_or_empty(scope: Scope) -> bool:
+    content_type = ""
+    length = ""
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            content_type = value.decode("latin-1").split(";")[0].strip().lower()
+        elif key == b"content-length":
+            length = value.decode("latin-1").strip()
+    if not content_type:
+        return length in ("", "0")
+    return content_type in JSON_TYPES
+
+
+async def _unsupported_media_type(send: Send, path: str) -> None:
+    body = json.dumps(
+        {
+            "type": "urn:festival:problem:unsupported_media_type",
+            "title": "Unsupported media type",
+            "status": 415,
+            "detail": "send the body as application/json",
+            "code": "unsupported_media_type",
+            "instance": path,
+        }
+    ).encode()
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 415,
+        "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+    }
+    await send(start)
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)
