@@ -11,14 +11,14 @@ from typing import Any
 import swagger_ui_bundle
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar, Request, asgi
+from litestar import Litestar, asgi
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -74,12 +74,8 @@ def _babel_locale() -> str:
 def _stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="festival")
-        return {"rate_limit": root.with_namespace("rate_limit")}
-    return {"rate_limit": MemoryStore()}
-
-
-def _is_login_attempt(request: Request[Any, Any, Any]) -> bool:
-    return request.method == "POST" and bool(request.route_handler.opt.get("login"))
+        return {"sign_in": root.with_namespace("sign_in")}
+    return {"sign_in": MemoryStore()}
 
 
 def create_app(
@@ -103,9 +99,6 @@ def create_app(
 
     admin = asgi("/admin", is_mount=True, copy_scope=True, opt={"access": "admin"})(
         admin_app(settings.secure_cookies, settings.session_ttl_s, settings.login_attempts_per_minute)
-    )
-    rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_attempts_per_minute), check_throttle_handler=_is_login_attempt
     )
     return Litestar(
         route_handlers=[
@@ -131,13 +124,13 @@ def create_app(
             "lang": Provide(deps.provide_lang),
             "settings": Provide(deps.provide_settings),
             "jobs": Provide(deps.provide_jobs),
+            "throttle": Provide(deps.provide_throttle),
         },
         middleware=[
             SecurityMiddleware,
             LanguageMiddleware,
             DefineMiddleware(FestivalCSRFMiddleware, config=csrf_config(settings.secret_key, settings.secure_cookies)),
             DefineMiddleware(FestivalAuthenticationMiddleware, exclude=["^/static", "^/admin"]),
-            rate_limit.middleware,
         ],
         exception_handlers={Exception: handle_exception},
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),
@@ -146,11 +139,25 @@ def create_app(
             version=VERSION,
             description="Series, editions, venues, partners and accounts of the festival system.",
             path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", description="Authorization: Bearer fst_…"),
+                    "session": SecurityScheme(
+                        type="apiKey",
+                        security_scheme_in="cookie",
+                        name="id",
+                        description="the sign-in cookie; writes also need the x-csrftoken header",
+                    ),
+                }
+            ),
+            # Optional everywhere ({}): public reads also honour credentials (drafts for their staff).
+            security=[{"bearer": []}, {"session": []}, {}],
             render_plugins=[
                 SwaggerRenderPlugin(
                     js_url="/static/swagger/swagger-ui-bundle.js",
                     css_url="/static/swagger/swagger-ui.css",
                     standalone_preset_js_url="/static/swagger/swagger-ui-standalone-preset.js",
+                    favicon="<link rel='icon' type='image/svg+xml' href='/static/favicon.svg'>",
                 )
             ],
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import sys
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
@@ -73,8 +74,6 @@ def _redis_place(url: str) -> str:
 
 def _describe_failure(settings: Settings, exc: Exception) -> str | None:
     """One line for a failure that is about the set-up, not a bug; None for anything else (re-raised)."""
-    import sqlite3
-
     import asyncpg
 
     from festival import database
@@ -141,6 +140,10 @@ def _run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     async def runner() -> T:
         from festival import database
 
+        if settings.database.path is not None:
+            # Open the file once ourselves: Piccolo's engine, built next, would only warn (from a
+            # helper thread that then prints a traceback of its own) if it cannot.
+            sqlite3.connect(settings.database.path).close()
         engine = database.build_engine(settings.database)
         database.use_engine(engine)
         async with database.connected(engine, settings.database):

@@ -161,3 +161,5 @@ async def test_openapi_documents_the_api(client: httpx.AsyncClient) -> None:
     assert page.status_code == 200
     assert "/static/swagger/swagger-ui-bundle.js" in page.text  # served by the app, no CDN
     assert (await client.get("/static/swagger/swagger-ui-bundle.js")).status_code == 200
+    assert "cdn." not in page.text and "unpkg" not in page.text
+    assert set(schema["components"]["securitySchemes"]) == {"bearer", "session"}

@@ -86,6 +86,33 @@ async def test_sign_in_attempts_are_rate_limited(app: Any, demo: Any) -> None:
         assert right.json()["code"] == "too_many_requests"
         # Reading pages is not limited.
         assert (await client.get("/")).status_code == 200
+        # Another account from the same address is not locked out by these failures.
+        other = await client.post(
+            "/api/v1/auth/login", json={"email": f"gate@{DEMO_DOMAIN}", "password": DEMO_PASSWORD}
+        )
+        assert other.status_code == 200
+
+
+async def test_successful_sign_ins_are_not_limited(app: Any, demo: Any) -> None:
+    """Staff behind one address sign in as often as they need; only failures count."""
+    limit = app.state.settings.login_attempts_per_minute
+    async with new_client(app) as client:
+        for _ in range(limit + 3):
+            client.cookies.clear()  # signed in, a new sign-in would need the CSRF token
+            response = await client.post("/api/v1/auth/login", json={"email": ORGANISER, "password": DEMO_PASSWORD})
+            assert response.status_code == 200
+
+
+async def test_guessing_many_accounts_from_one_address_is_limited(app: Any, demo: Any) -> None:
+    limit = app.state.settings.login_attempts_per_minute
+    async with new_client(app) as client:
+        statuses = [
+            (
+                await client.post("/api/v1/auth/login", json={"email": f"user{i}@example.org", "password": "x" * 12})
+            ).status_code
+            for i in range(limit * 5 + 1)
+        ]
+    assert statuses[: limit * 5] == [401] * (limit * 5) and statuses[-1] == 429
 
 
 async def test_login_form_and_csrf(app: Any, demo: Any) -> None:

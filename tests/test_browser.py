@@ -27,6 +27,21 @@ ORGANISER_NAME = "Olli Organiser"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_chinese_font_is_installed_for_chromium() -> None:
+    """Without a CJK font Chromium draws empty boxes: the DOM checks would pass, the screenshot would not."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import service_missing
+
+    if shutil.which("fc-list") is None:
+        service_missing("fontconfig (fc-list)")
+    families = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
+    if not families.strip():
+        service_missing("a Chinese font (Debian package fonts-wqy-zenhei)")
+    assert families.strip()
+
+
 async def test_home_page_switches_to_chinese(
     chromium_browser: Browser, demo_site: Any, live_server: LiveServer
 ) -> None:

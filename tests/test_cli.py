@@ -7,6 +7,7 @@ database and then used against the in-process app.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -16,9 +17,11 @@ import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 import click
+import httpx
 import pytest
 
 from festival.cli import main
@@ -184,11 +187,13 @@ async def test_first_run_on_an_empty_database(fresh_env: dict[str, str], tmp_pat
     assert again.returncode == 0, outcome(again)
     assert "database up to date" in again.stdout
 
-    demo = await festival("demo", env=env, cwd=cwd)
+    # On PostgreSQL the demo refuses to run without --force (it looks like production).
+    force = ("--force",) if env["DATABASE_URL"].startswith("postgres") else ()
+    demo = await festival("demo", *force, env=env, cwd=cwd)
     assert demo.returncode == 0, outcome(demo)
     assert "demo data loaded" in demo.stdout
     assert "organiser@demo.festival.example" in demo.stdout
-    demo_again = await festival("demo", env=env, cwd=cwd)
+    demo_again = await festival("demo", *force, env=env, cwd=cwd)
     assert demo_again.returncode == 0, outcome(demo_again)
     assert "already present" in demo_again.stdout
 
@@ -234,7 +239,8 @@ async def test_user_add_usage_errors(tmp_path: Path) -> None:
 
 async def test_commands_before_migrate_say_what_to_do(fresh_env: dict[str, str], tmp_path: Path) -> None:
     """On a database without tables, a command says to run ``festival migrate`` (one line, no traceback)."""
-    commands = [("demo",), ("token", "list"), ("serve", "--port", str(free_port()))]
+    # --force: on PostgreSQL the demo refuses without it (see test_demo_refuses_what_looks_like_production).
+    commands = [("demo", "--force"), ("token", "list"), ("serve", "--port", str(free_port()))]
     results = await festival_all(commands, env=fresh_env, cwd=tmp_path, timeout_s=30)
     problems = []
     for command, result in zip(commands, results, strict=True):
@@ -341,3 +347,294 @@ async def test_serve_workers_need_both_postgres_and_redis(tmp_path: Path) -> Non
         if not refused:
             problems.append(f"{case}: {outcome(result)}")
     assert not problems, "expected exit 2 and one line about --workers:\n" + "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# well-formed but wrong values: one stderr line naming the variable, exit 1 or 2, no traceback
+
+
+def assert_one_line_naming(result: Any, variable: str, *, hidden: str = "hunter2") -> str:
+    assert result.returncode != 0, outcome(result)
+    line = one_line_error(result)
+    assert line.startswith("festival: ") and variable in line, outcome(result)
+    assert hidden not in result.stdout + result.stderr, "a password never reaches the terminal"
+    assert "Uvicorn running" not in result.stdout + result.stderr, "nothing is served"
+    return line
+
+
+async def test_unreachable_redis_stops_serve_and_worker_in_one_line(engine: Any, tmp_path: Path) -> None:
+    redis_port = free_port()  # nothing listens there
+    env = {**env_for_test_database(tmp_path), "REDIS_URL": f"redis://:hunter2@127.0.0.1:{redis_port}/0"}
+    commands = [("serve", "--port", str(free_port())), ("worker",)]
+    results = await festival_all(commands, env=env, cwd=tmp_path, timeout_s=30)
+    for command, result in zip(commands, results, strict=True):
+        line = assert_one_line_naming(result, "REDIS_URL")
+        assert result.returncode == 1, f"festival {command[0]}: {outcome(result)}"
+        assert line.startswith(f"festival: REDIS_URL: cannot reach Redis at 127.0.0.1:{redis_port} ("), line
+
+
+def unusable_settings(tmp_path: Path) -> dict[str, tuple[str, dict[str, str]]]:
+    """Case name: (the variable the one line must name, the environment)."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    return {
+        "PostgreSQL port closed": (
+            "DATABASE_URL",
+            {
+                "DATABASE_URL": f"postgres://festival:hunter2@127.0.0.1:{free_port()}/festival",
+                "SECRET_KEY": PG_SECRET_KEY,
+                "FESTIVAL_STATE_DIR": str(tmp_path / "state"),
+            },
+        ),
+        "SQLite path is a folder": (
+            "DATABASE_URL",
+            {"DATABASE_URL": f"sqlite:///{tmp_path}", "FESTIVAL_STATE_DIR": str(tmp_path / "state")},
+        ),
+        "SQLite folder cannot be made": (
+            "DATABASE_URL",
+            {"DATABASE_URL": f"sqlite:///{a_file}/festival.sqlite3", "FESTIVAL_STATE_DIR": str(tmp_path / "state")},
+        ),
+        "state folder under /proc": ("FESTIVAL_STATE_DIR", {"FESTIVAL_STATE_DIR": "/proc/festival"}),
+        "state folder is a file": ("FESTIVAL_STATE_DIR", {"FESTIVAL_STATE_DIR": str(a_file)}),
+    }
+
+
+async def test_unusable_database_or_state_folder_in_one_line(tmp_path: Path) -> None:
+    """Piccolo's own coloured warnings about the database are silenced: our line is the only one."""
+    cases = unusable_settings(tmp_path)
+    commands = [("migrate",), ("serve", "--port", str(free_port())), ("token", "list"), ("demo", "--force")]
+    runs = [(case, command) for case in cases for command in commands]
+    results = []
+    for case in cases:  # the commands of one case side by side; cases one after another
+        env = clean_env(**cases[case][1])
+        results += await festival_all(commands, env=env, cwd=tmp_path, timeout_s=30)
+    problems = []
+    for (case, command), result in zip(runs, results, strict=True):
+        variable = cases[case][0]
+        try:
+            assert_one_line_naming(result, variable)
+        except AssertionError as exc:
+            problems.append(f"{case}: festival {' '.join(command)}: {exc}")
+    assert not problems, "\n\n".join(problems)
+    assert not sqlite_files(tmp_path / "state"), "nothing is created for a set-up that cannot work"
+
+
+async def test_missing_postgres_database_in_one_line(tmp_path: Path) -> None:
+    """A database name that does not exist on a server that answers: the line names it, not the password."""
+    if TEST_DB != "postgres":
+        pytest.skip("the PostgreSQL run covers this")
+    import asyncpg
+
+    try:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        service_missing(f"PostgreSQL at {POSTGRES_ADMIN_URL} ({exc})")
+    await admin.close()
+    parts = urlsplit(POSTGRES_ADMIN_URL)
+    secret = parts.password or "hunter2"  # a trusting server ignores a password it does not ask for
+    netloc = f"{parts.username}:{secret}@{parts.hostname}:{parts.port or 5432}"
+    missing = f"festival_missing_{secrets.token_hex(4)}"
+    url = urlunsplit(("postgres", netloc, f"/{missing}", parts.query, ""))
+    env = clean_env(DATABASE_URL=url, SECRET_KEY=PG_SECRET_KEY, FESTIVAL_STATE_DIR=str(tmp_path))
+    commands = [
+        ("migrate",),
+        ("serve", "--port", str(free_port())),
+        ("user", "add", "--email", "a@b.org", "--superuser"),
+    ]
+    results = await festival_all(commands, env=env, cwd=tmp_path, timeout_s=30)
+    for result in results:
+        line = assert_one_line_naming(result, "DATABASE_URL", hidden=secret)
+        assert result.returncode == 1, outcome(result)
+        assert f'database "{missing}" does not exist' in line, line
+        assert f"{parts.username}@{parts.hostname}:{parts.port or 5432}/{missing}" in line, line
+
+
+# ---------------------------------------------------------------------------------------------
+# user add: all or nothing, and honest about what it did
+
+
+async def test_user_add_is_all_or_nothing_and_honest(demo: Any, tmp_path: Path) -> None:
+    from piccolo.apps.user.tables import BaseUser
+
+    from festival.demo import DEMO_PASSWORD
+
+    env = env_for_test_database(tmp_path)
+    newcomer = "newcomer@example.org"
+
+    async def signs_in(email: str, password: str) -> bool:
+        return await BaseUser.login(email, password) is not None
+
+    async def flags(email: str) -> dict[str, Any] | None:
+        row: dict[str, Any] | None = (
+            await BaseUser.select(BaseUser.superuser, BaseUser.admin).where(BaseUser.username == email).first()
+        )
+        return row
+
+    # An unknown edition creates nothing, so a re-run is a first run with the password given then.
+    add = ("user", "add", "--email", newcomer, "--role", "organiser")
+    unknown = await festival(*add, "--edition", "nope", "--password", "first-password", env=env, cwd=tmp_path)
+    assert unknown.returncode == 1, outcome(unknown)
+    assert "nope" in one_line_error(unknown)
+    assert not await BaseUser.exists().where(BaseUser.username == newcomer), "no account without its role"
+    created = await festival(*add, "--edition", "hsf-2027", "--password", "second-password", env=env, cwd=tmp_path)
+    assert created.returncode == 0, outcome(created)
+    assert "account created" in created.stdout and "organiser in hsf-2027" in created.stdout
+    assert await signs_in(newcomer, "second-password")
+
+    # A password for an existing account is refused, not ignored; --reset-password sets it.
+    gate_add = ("user", "add", "--email", GATE, "--role", "gate", "--edition", "hsf-2027")
+    refused = await festival(*gate_add, "--password", "a-new-password", env=env, cwd=tmp_path)
+    assert refused.returncode == 1, outcome(refused)
+    assert "--reset-password" in one_line_error(refused)
+    assert await signs_in(GATE, DEMO_PASSWORD), "nothing changed"
+    reset = await festival(*gate_add, "--password", "a-new-password", "--reset-password", env=env, cwd=tmp_path)
+    assert reset.returncode == 0, outcome(reset)
+    assert "password reset" in reset.stdout and "(already held)" in reset.stdout
+    assert await signs_in(GATE, "a-new-password")
+    assert not await signs_in(GATE, DEMO_PASSWORD)
+    too_short = await festival(
+        "user", "add", "--email", GATE, "--reset-password", "--password", "short", env=env, cwd=tmp_path
+    )
+    assert too_short.returncode == 1, outcome(too_short)
+    assert "10" in one_line_error(too_short)
+    assert await signs_in(GATE, "a-new-password"), "a refused password changes nothing"
+
+    # --superuser on an existing account makes it one, and says so.
+    assert await flags(GATE) == {"superuser": False, "admin": False}
+    promoted = await festival("user", "add", "--email", GATE, "--superuser", env=env, cwd=tmp_path)
+    assert promoted.returncode == 0, outcome(promoted)
+    assert "now a superuser" in promoted.stdout
+    assert await flags(GATE) == {"superuser": True, "admin": True}
+    unchanged = await festival("user", "add", "--email", GATE, "--superuser", env=env, cwd=tmp_path)
+    assert unchanged.returncode == 0, outcome(unchanged)
+    assert "already a superuser" in unchanged.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# demo: never on what looks like production, unless --force
+
+
+async def test_demo_refuses_what_looks_like_production(tmp_path: Path) -> None:
+    postgres = clean_env(
+        DATABASE_URL=f"postgres://festival:hunter2@127.0.0.1:{free_port()}/festival",
+        SECRET_KEY=PG_SECRET_KEY,
+        FESTIVAL_STATE_DIR=str(tmp_path / "pg"),
+    )
+    https = clean_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'https' / 'festival.sqlite3'}",
+        PUBLIC_URL="https://festival.example.org",
+        FESTIVAL_STATE_DIR=str(tmp_path / "https"),
+    )
+    on_postgres, on_https, help_text = [
+        await festival(*command, env=env, cwd=tmp_path)
+        for command, env in ((("demo",), postgres), (("demo",), https), (("demo", "--help"), https))
+    ]
+    for result, reason in ((on_postgres, "DATABASE_URL"), (on_https, "PUBLIC_URL")):
+        assert result.returncode == 2, outcome(result)
+        line = one_line_error(result)
+        assert reason in line and "--force" in line, line
+    assert not sqlite_files(tmp_path), "refused before opening the database"
+    assert "--force" in help_text.stdout and "PostgreSQL" in squash(help_text.stdout)
+
+    migrated = await festival("migrate", env=https, cwd=tmp_path)
+    assert migrated.returncode == 0, outcome(migrated)
+    forced = await festival("demo", "--force", env=https, cwd=tmp_path)
+    assert forced.returncode == 0, outcome(forced)
+    assert "demo data loaded" in forced.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# serve --proxy-headers: only the configured proxies may set the client address
+
+
+def test_serve_passes_exactly_the_trusted_proxies_to_uvicorn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from click.testing import CliRunner
+
+    from festival import cli
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(cli, "_run_with_db", lambda settings, work: False)  # no database needed here
+    env = {"FESTIVAL_STATE_DIR": str(tmp_path), "FORWARDED_ALLOW_IPS": "10.0.0.0/8, 192.0.2.7"}
+    cases: list[tuple[tuple[str, ...], list[str] | None]] = [
+        ((), None),
+        (("--proxy-headers",), ["10.0.0.0/8", "192.0.2.7"]),
+        (("--proxy-headers", "--forwarded-allow-ips", "172.16.0.0/12,::1"), ["172.16.0.0/12", "::1"]),
+    ]
+    for args, expected in cases:
+        calls.clear()
+        result = CliRunner().invoke(main, ["serve", *args], env=env)
+        assert result.exit_code == 0, result.output
+        (call,) = calls
+        assert call["proxy_headers"] is (expected is not None)
+        assert call["forwarded_allow_ips"] == expected, args
+
+    for bad in ("*", "10.0.0.1/8", "proxy.internal", ""):
+        result = CliRunner().invoke(main, ["serve", "--proxy-headers", "--forwarded-allow-ips", bad], env=env)
+        assert result.exit_code == 2, f"{bad!r}: {result.output}"
+        assert "--forwarded-allow-ips" in result.output
+    alone = CliRunner().invoke(main, ["serve", "--forwarded-allow-ips", "10.0.0.0/8"], env=env)
+    assert alone.exit_code == 2 and "--proxy-headers" in alone.output
+
+
+@contextlib.asynccontextmanager
+async def serving(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> AsyncIterator[str]:
+    """``festival serve *args`` on a free port until the block ends; yields its base URL once /health is 200."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = cwd / "serve.log"
+    with log_path.open("wb") as log:
+        process = await anyio.open_process(
+            [*festival_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            env={**env, "PUBLIC_URL": base_url},
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, stopped as a whole below
+        )
+    try:
+        healthy = False
+        async with httpx.AsyncClient(base_url=base_url, timeout=2) as client:
+            with anyio.move_on_after(COMMAND_TIMEOUT_S / 2):
+                while process.returncode is None and not healthy:
+                    with contextlib.suppress(httpx.HTTPError):  # not listening yet
+                        healthy = (await client.get("/health")).status_code == 200
+                    await anyio.sleep(0 if healthy else 0.1)
+        if not healthy:
+            pytest.fail(f"festival serve did not become healthy; its log:\n{log_path.read_text(errors='replace')}")
+        yield base_url
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            with anyio.move_on_after(10):
+                await process.wait()
+            if process.returncode is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+
+
+async def test_forged_forwarded_for_does_not_avoid_the_sign_in_limit(engine: Any, tmp_path: Path) -> None:
+    """The peer (127.0.0.1) is a trusted proxy, so uvicorn takes the right-most untrusted X-Forwarded-For entry.
+
+    A client that puts a new address in front of the list each time is still the same client.
+    """
+    env = {**env_for_test_database(tmp_path), "LOGIN_ATTEMPTS_PER_MINUTE": "3", "FORWARDED_ALLOW_IPS": "127.0.0.1"}
+    attempt = {"email": "nobody@example.org", "password": "not-the-password"}
+    async with (
+        serving(("--proxy-headers",), env, tmp_path) as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+    ):
+        statuses = []
+        for n in range(1, 6):
+            forged = {"x-forwarded-for": f"198.51.100.{n}, 203.0.113.7"}
+            statuses.append((await client.post("/api/v1/auth/login", json=attempt, headers=forged)).status_code)
+        assert statuses == [401, 401, 401, 429, 429], statuses
+        # Another client behind the same proxy (another right-most entry) has its own allowance.
+        other = await client.post("/api/v1/auth/login", json=attempt, headers={"x-forwarded-for": "203.0.113.8"})
+        assert other.status_code == 401, other.text
+        health = await client.get("/health", headers={"x-forwarded-for": "198.51.100.99, 203.0.113.7"})
+        assert health.status_code == 200, health.text
+        live = await client.get("/health/live")
+        assert live.status_code == 200 and live.json() == {"status": "alive"}

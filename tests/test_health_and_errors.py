@@ -111,3 +111,19 @@ async def test_demo_data_twice_changes_nothing(db: Any) -> None:
     assert str(hsf.first_day) == "2027-02-05" and hsf.time_zone == "Europe/Helsinki" and hsf.currency == "EUR"
     moi = await Edition.objects().where(Edition.slug == "moi-helsinki-2027").first()
     assert moi.time_zone == "Asia/Shanghai"
+
+
+async def test_a_race_on_a_unique_key_is_a_409(db: Any, tmp_path: Path) -> None:
+    """Two creations racing past the service's check hit the unique index: a 409, not a 500."""
+    from festival.tables import Series
+
+    @get("/api/v1/race", opt={"access": "public"})
+    async def race() -> None:
+        await Series.insert(Series(slug="same", names={"en": "Same"}))
+        await Series.insert(Series(slug="same", names={"en": "Same"}))
+
+    app = create_app(make_settings(tmp_path), engine=db)
+    app.register(race)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.get("/api/v1/race")
+    assert response.status_code == 409 and response.json()["code"] == "conflict"

@@ -106,6 +106,11 @@ BAD_VALUES = [
     ("SESSION_TTL_S", "10"),
     ("LOGIN_ATTEMPTS_PER_MINUTE", "0"),
     ("FESTIVAL_DEBUG", "maybe"),
+    ("FORWARDED_ALLOW_IPS", "*"),
+    ("FORWARDED_ALLOW_IPS", "10.0.0.1/8"),
+    ("FORWARDED_ALLOW_IPS", "10.0.0.0/33"),
+    ("FORWARDED_ALLOW_IPS", "proxy.internal"),
+    ("FORWARDED_ALLOW_IPS", "127.0.0.1,,10.0.0.0/8"),
 ]
 
 
@@ -117,6 +122,79 @@ def test_bad_value_names_the_variable(tmp_path: Path, variable: str, value: str)
     assert caught.value.variable == variable
     assert str(caught.value).startswith(f"{variable}: ")
     assert caught.value.problem.strip()
+
+
+def test_forwarded_allow_ips(tmp_path: Path) -> None:
+    base = {"FESTIVAL_STATE_DIR": str(tmp_path), "SECRET_KEY": GOOD_SECRET}
+    assert load_settings(base).forwarded_allow_ips == ("127.0.0.1",), "only a proxy on this host by default"
+    given = load_settings({**base, "FORWARDED_ALLOW_IPS": " 10.0.0.0/8, 192.0.2.7 ,fd00::/8, ::1"})
+    assert given.forwarded_allow_ips == ("10.0.0.0/8", "192.0.2.7", "fd00::/8", "::1")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**base, "FORWARDED_ALLOW_IPS": "10.1.2.3/8"})
+    assert "10.0.0.0/8" in caught.value.problem, "the message suggests the network that was meant"
+
+
+UNUSABLE_FOLDERS = {
+    "state folder under /proc": ("FESTIVAL_STATE_DIR", {"FESTIVAL_STATE_DIR": "/proc/festival"}),
+    "state folder is a file": ("FESTIVAL_STATE_DIR", {"FESTIVAL_STATE_DIR": "{file}"}),
+    "state folder inside a file": ("FESTIVAL_STATE_DIR", {"FESTIVAL_STATE_DIR": "{file}/state"}),
+    "SQLite folder inside a file": ("DATABASE_URL", {"DATABASE_URL": "sqlite:///{file}/db/festival.sqlite3"}),
+}
+
+
+@pytest.mark.parametrize("case", UNUSABLE_FOLDERS)
+def test_a_folder_that_cannot_be_made_names_the_variable(tmp_path: Path, case: str) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    variable, values = UNUSABLE_FOLDERS[case]
+    env = {"FESTIVAL_STATE_DIR": str(tmp_path / "state")} | {k: v.format(file=a_file) for k, v in values.items()}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert caught.value.variable == variable
+    assert "cannot" in caught.value.problem
+
+
+def test_build_engine_names_the_variable_for_an_unusable_sqlite_folder(tmp_path: Path) -> None:
+    from festival.database import build_engine
+    from festival.settings import DatabaseSettings
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    for variable in ("DATABASE_URL", "FESTIVAL_STATE_DIR"):
+        database = DatabaseSettings(kind="sqlite", path=a_file / "x" / "festival.sqlite3", path_variable=variable)
+        with pytest.raises(SettingsError) as caught:
+            build_engine(database)
+        assert caught.value.variable == variable
+
+
+def test_a_bad_value_creates_nothing(tmp_path: Path) -> None:
+    """Checked first, written after: a bad value later in the list leaves no key file or folder behind."""
+    state = tmp_path / "state"
+    with pytest.raises(SettingsError):
+        load_settings({"FESTIVAL_STATE_DIR": str(state), "SESSION_TTL_S": "abc"})
+    with pytest.raises(SettingsError):
+        load_settings({"FESTIVAL_STATE_DIR": str(state), "FORWARDED_ALLOW_IPS": "*"})
+    assert not state.exists()
+
+
+@pytest.mark.parametrize("state_dir", ["/proc/festival", "{file}"])
+def test_cli_reports_an_unusable_state_folder_in_one_line(tmp_path: Path, state_dir: str) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    result = subprocess.run(
+        [*festival_command(), "migrate"],
+        env=clean_env(FESTIVAL_STATE_DIR=state_dir.format(file=a_file)),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
+    assert "FESTIVAL_STATE_DIR" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
 
 
 def test_postgres_needs_a_secret_key(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from festival.auth import guards, services
 from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.auth.schemas import IssuedTokenOut, LoginIn, MemberIn, MemberOut, MeOut, TokenIn, TokenOut
+from festival.auth.throttle import SignInThrottle
 from festival.errors import NotAuthenticated
 from festival.settings import Settings
 
@@ -38,9 +39,15 @@ class AuthApiController(Controller):
     path = "/api/v1/auth"
     tags = ["Accounts"]
 
-    @post("/login", opt={"access": "public", "login": True}, status_code=200, summary="Sign in (sets the cookie)")
-    async def login(self, data: JSONBody[LoginIn], settings: NamedDependency[Settings]) -> Response[MeOut]:
-        token = await services.sign_in(data.email, data.password, settings.session_ttl_s)
+    @post("/login", opt={"access": "public"}, status_code=200, summary="Sign in (sets the cookie)")
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginIn],
+        settings: NamedDependency[Settings],
+        throttle: NamedDependency[SignInThrottle],
+    ) -> Response[MeOut]:
+        token = await services.sign_in(data.email, data.password, settings.session_ttl_s, throttle, _address(request))
         principal = await services.principal_for_session(token) if token else None
         if token is None or principal is None:
             raise NotAuthenticated("wrong e-mail or password", code="bad_credentials")
@@ -58,6 +65,10 @@ class AuthApiController(Controller):
     @get("/me", guards=[guards.signed_in], opt={"access": "signed-in"}, summary="Who am I, and my roles")
     async def me(self, actor: NamedDependency[Principal]) -> MeOut:
         return _me(actor)
+
+
+def _address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _me(p: Principal) -> MeOut:
@@ -130,13 +141,15 @@ class LoginPageController(Controller):
     async def login_page(self, next: FromQuery[str] = "/") -> Template:
         return Template("login.html", context={"next": _safe_next(next), "error": None})
 
-    @post("/login", opt={"access": "public", "login": True}, status_code=303)
+    @post("/login", opt={"access": "public"}, status_code=303)
     async def login_form(
         self,
+        request: Request[Any, Any, Any],
         data: URLEncodedBody[LoginForm],
         settings: NamedDependency[Settings],
+        throttle: NamedDependency[SignInThrottle],
     ) -> Response[Any]:
-        token = await services.sign_in(data.email, data.password, settings.session_ttl_s)
+        token = await services.sign_in(data.email, data.password, settings.session_ttl_s, throttle, _address(request))
         if token is None:
             return Template(
                 "login.html",

@@ -18,6 +18,7 @@ from piccolo_api.session_auth.tables import SessionsBase
 
 from festival.auth.principal import Principal
 from festival.auth.roles import Role
+from festival.auth.throttle import SignInThrottle
 from festival.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from festival.tables import ApiToken, Edition, Membership
 
@@ -124,11 +125,22 @@ async def load_principal(user_id: int, via: str) -> Principal | None:
     )
 
 
-async def sign_in(email: str, password: str, session_ttl_s: int) -> str | None:
+async def sign_in(email: str, password: str, session_ttl_s: int, throttle: SignInThrottle, address: str) -> str | None:
     """Check the password and open a session; return its token or None for any failure.
 
-    The caller must not say which part was wrong (unknown e-mail or bad password).
+    The caller must not say which part was wrong (unknown e-mail or bad password). Raises
+    ``TooManyRequests`` after too many failures from ``address`` (see ``festival.auth.throttle``).
     """
+    await throttle.check(address, email)
+    token = await _open_session(email, password, session_ttl_s)
+    if token is None:
+        await throttle.failed(address, email)
+    else:
+        await throttle.succeeded(address, email)
+    return token
+
+
+async def _open_session(email: str, password: str, session_ttl_s: int) -> str | None:
     try:
         username = normalise_email(email)
     except ValidationFailed:

@@ -6,8 +6,10 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from festival.auth.principal import Principal
+from festival.auth.throttle import SignInThrottle
 from festival.errors import NotAuthenticated
 from festival.i18n import current_language
 from festival.jobs import JobQueue
@@ -39,3 +41,7 @@ async def provide_actor(request: Request[Any, Any, Any]) -> Principal:
     if not isinstance(user, Principal):
         raise NotAuthenticated("sign in or send a bearer token first")
     return user
+
+
+async def provide_throttle(request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> SignInThrottle:
+    return SignInThrottle(store=request.app.stores.get("sign_in"), per_account=settings.login_attempts_per_minute)
