@@ -315,3 +315,10 @@ async def test_the_admin_keeps_the_api_rules(app: Any, demo: Any) -> None:
     after = await Venue.objects().where(Venue.id == oodi.id).first()
     assert after.capacity == 280 and after.updated_at > oodi.updated_at
     assert (await Edition.objects().where(Edition.id == hsf.id).first()).time_zone == "Europe/Helsinki"
+
+
+async def test_an_inactive_account_cannot_sign_in(app: Any, demo: Any) -> None:
+    await BaseUser.update({BaseUser.active: False}).where(BaseUser.username == ORGANISER)
+    async with new_client(app) as client:
+        response = await client.post("/api/v1/auth/login", json={"email": ORGANISER, "password": DEMO_PASSWORD})
+    assert response.status_code == 401

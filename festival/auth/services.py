@@ -8,8 +8,10 @@ random secrets of which only the SHA-256 hash is stored.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -125,6 +127,33 @@ async def load_principal(user_id: int, via: str) -> Principal | None:
     )
 
 
+async def verify_password(username: str, password: str) -> int | None:
+    """The id of the active account whose password this is, else None.
+
+    Piccolo's ``BaseUser.login`` hashes on the event loop (~0.3 s of PBKDF2 that would stall every
+    request of the process); here the hash runs in a worker thread. Unknown accounts cost the same
+    hash, so timing does not reveal which e-mails exist.
+    """
+    if len(password) > BaseUser._max_password_length:
+        return None  # Piccolo refuses to hash very long passwords; no account has one
+    row = (
+        await BaseUser.select(BaseUser.id, BaseUser.password, BaseUser.active)
+        .where(BaseUser.username == username)
+        .first()
+    )
+    if row is None:
+        await asyncio.to_thread(BaseUser.hash_password, password)
+        return None
+    _algorithm, iterations, salt, _digest = BaseUser.split_stored_password(row["password"])
+    candidate = await asyncio.to_thread(BaseUser.hash_password, password, salt, int(iterations))
+    if not hmac.compare_digest(candidate, row["password"]) or not row["active"]:
+        return None
+    if int(iterations) != BaseUser._pbkdf2_iteration_count:
+        await BaseUser.update_password(row["id"], password)  # rehash with today's iteration count
+    await BaseUser.update({BaseUser.last_login: dt.datetime.now()}).where(BaseUser.id == row["id"])
+    return int(row["id"])
+
+
 async def sign_in(email: str, password: str, session_ttl_s: int, throttle: SignInThrottle, address: str) -> str | None:
     """Check the password and open a session; return its token or None for any failure.
 
@@ -145,9 +174,7 @@ async def _open_session(email: str, password: str, session_ttl_s: int) -> str | 
         username = normalise_email(email)
     except ValidationFailed:
         return None
-    if len(password) > BaseUser._max_password_length:
-        return None  # Piccolo refuses to hash very long passwords; no account has one
-    user_id = await BaseUser.login(username=username, password=password)
+    user_id = await verify_password(username, password)
     if user_id is None:
         return None
     # piccolo_api compares session expiry with naive local time (datetime.now()), so store it likewise.
@@ -334,13 +361,18 @@ async def list_members(edition_slug: str) -> list[MemberInfo]:
 async def add_member(edition_slug: str, email: str, role: Role, password: str | None) -> MemberInfo:
     """Give a person a role in the edition, creating the account first when ``password`` is given.
 
-    ``NotFound`` (code ``user_not_found``) when the account does not exist and no password was given.
+    ``NotFound`` (code ``edition_not_found``) for an unknown edition, (code ``user_not_found``) when
+    the account does not exist and no password was given. The account and its role are written in
+    one transaction: a failure leaves neither.
     """
-    try:
-        user = await get_user_by_email(email)
-    except NotFound:
-        if not password:
-            raise NotFound(f"no account for {email}; give a password to create it", code="user_not_found") from None
-        user = await create_user(email, password)
-    await grant_role(int(user.id), edition_slug, role)
+    if not await Edition.exists().where(Edition.slug == edition_slug):
+        raise NotFound(f"no edition {edition_slug!r}", code="edition_not_found")
+    async with BaseUser._meta.db.transaction():
+        try:
+            user = await get_user_by_email(email)
+        except NotFound:
+            if not password:
+                raise NotFound(f"no account for {email}; give a password to create it", code="user_not_found") from None
+            user = await create_user(email, password)
+        await grant_role(int(user.id), edition_slug, role)
     return next(m for m in await list_members(edition_slug) if m.user_id == user.id)
