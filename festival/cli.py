@@ -99,7 +99,7 @@ def _describe_failure(settings: Settings, exc: Exception) -> str | None:
 
 @contextlib.contextmanager
 def _one_line_errors(settings: Settings) -> Iterator[None]:
-    """Turn what commonly goes wrong (settings, database, Redis, domain rules) into one stderr line and exit 1.
+    """Turn what commonly goes wrong into one stderr line: a setting (exit 2), the database, Redis or a rule (exit 1).
 
     Anything else is a bug and keeps its traceback. Piccolo reports an unreachable database with its
     own coloured ``warnings`` first; they are silenced here so that our line is the only one. They

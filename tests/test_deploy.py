@@ -8,6 +8,7 @@ each other (ports, probe paths, names, secret keys, the one image) and with the 
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import json
 import shlex
 from collections.abc import Iterator
@@ -17,6 +18,10 @@ from typing import Any
 import click
 import pytest
 import yaml
+from litestar.handlers import HTTPRouteHandler
+
+from festival.health import HealthController
+from festival.settings import SettingsError, parse_forwarded_allow_ips
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -176,6 +181,27 @@ def walk(node: Any) -> Iterator[tuple[str, Any]]:
             yield from walk(item)
 
 
+def trusted_proxies(value: str) -> tuple[str, ...]:
+    """``FORWARDED_ALLOW_IPS`` as the app reads it (a compose ``${VAR:-default}`` gives its default)."""
+    if value.startswith("${"):
+        name, _, default = value[2:-1].partition(":-")
+        assert name == "FORWARDED_ALLOW_IPS" and default, f"{value}: give a default for a proxy on this host"
+        value = default
+    try:
+        return parse_forwarded_allow_ips("FORWARDED_ALLOW_IPS", value)
+    except SettingsError as exc:
+        raise AssertionError(f"FORWARDED_ALLOW_IPS={value!r} would stop the app: {exc}") from None
+
+
+def app_health_paths() -> set[str]:
+    """Every GET path of the app's HealthController."""
+    paths = set()
+    for value in vars(HealthController).values():
+        if isinstance(value, HTTPRouteHandler) and "GET" in value.http_methods:
+            paths |= {(HealthController.path.rstrip("/") + path).rstrip("/") or "/" for path in value.paths}
+    return paths
+
+
 def deploy_command_lines() -> list[list[str]]:
     """Every ``festival ...`` command line the deploy files run."""
     lines = [dockerfile_argv()]
@@ -320,12 +346,23 @@ def test_compose_environment() -> None:
     assert isinstance(env, dict), "use the x-festival-env mapping"
     assert env == compose_service("worker")["environment"] == compose_service("migrate")["environment"]
     assert "x-festival-env" in compose()
-    for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "FESTIVAL_STATE_DIR"):
+    for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "FESTIVAL_STATE_DIR", "FORWARDED_ALLOW_IPS"):
         assert key in env, f"compose environment lacks {key}"
     assert str(env["SECRET_KEY"]).startswith("${SECRET_KEY:?"), "SECRET_KEY must be required"
     assert env["FESTIVAL_STATE_DIR"] == STATE_DIR
     assert str(env["DATABASE_URL"]).startswith("postgres://")
     assert str(env["REDIS_URL"]).startswith("redis://redis:")
+
+
+def test_compose_trusts_only_the_proxy_on_this_host() -> None:
+    """--proxy-headers believes X-Forwarded-For only from FORWARDED_ALLOW_IPS: private ranges, never '*'."""
+    assert "--proxy-headers" in compose_argv("web")
+    assert "--forwarded-allow-ips" not in compose_argv("web"), "set in one place: FORWARDED_ALLOW_IPS"
+    trusted = trusted_proxies(str(compose_service("web")["environment"]["FORWARDED_ALLOW_IPS"]))
+    for entry in trusted:
+        assert ipaddress.ip_network(entry).is_private, f"{entry}: a proxy on this host comes from a private range"
+    ports = [str(p) for p in compose_service("web")["ports"]]
+    assert all(p.startswith("${FESTIVAL_BIND:-127.0.0.1}:") for p in ports), "published for a local proxy only"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,9 +405,12 @@ def test_web_deployment() -> None:
     assert option_value(argv, "--host") == "0.0.0.0"
     assert "--proxy-headers" in argv, "behind the ingress the client address comes from X-Forwarded-For"
     assert {"name": "http", "containerPort": 8000}.items() <= container["ports"][0].items()
-    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+    # Liveness must not include the database and Redis: their outage would restart every pod.
+    expected_paths = {"readinessProbe": "/health", "startupProbe": "/health", "livenessProbe": "/health/live"}
+    for probe, path in expected_paths.items():
         http_get = container[probe]["httpGet"]
-        assert http_get["path"] == "/health", probe
+        assert http_get["path"] == path, probe
+        assert path in app_health_paths(), f"{probe}: the app serves no GET {path}"
         assert http_get["port"] == "http", f"{probe} should use the named port"
         assert resolve_port(container, http_get["port"]) == 8000
     assert "requests" in container["resources"] and "limits" in container["resources"]
@@ -428,6 +468,26 @@ def test_configmap() -> None:
     assert data["FESTIVAL_STATE_DIR"] == STATE_DIR
     assert data["PUBLIC_URL"].startswith("https://")
     assert not set(data) & EXPECTED_SECRET_KEYS, "secrets belong in the Secret, not the ConfigMap"
+
+
+def test_k8s_web_trusts_only_the_ingress_network() -> None:
+    """The web pods run --proxy-headers: FORWARDED_ALLOW_IPS names the ingress controller's network."""
+    argv = container_argv(only_container(k8s_resource("Deployment", "web")))
+    assert "--proxy-headers" in argv
+    assert "--forwarded-allow-ips" not in argv, "set in one place: FORWARDED_ALLOW_IPS in the ConfigMap"
+    trusted = trusted_proxies(k8s_resource("ConfigMap")["data"]["FORWARDED_ALLOW_IPS"])
+    assert trusted != ("127.0.0.1",), "the ingress controller is another pod, not this one's loopback"
+    for entry in trusted:
+        assert ipaddress.ip_network(entry).is_private, f"{entry}: pod networks are private ranges"
+    text = (K8S / "configmap.yaml").read_text(encoding="utf-8")
+    assert "ingress controller" in text, "the ConfigMap says what to set FORWARDED_ALLOW_IPS to"
+
+
+def test_readme_covers_trusted_proxies_and_liveness() -> None:
+    text = " ".join((DEPLOY / "README.md").read_text(encoding="utf-8").split())
+    assert "FORWARDED_ALLOW_IPS" in text and "--forwarded-allow-ips" in text
+    assert "/health/live" in text
+    assert "trusts these headers from any peer" not in text, "no longer true"
 
 
 def test_service_targets_web_http_port() -> None:
