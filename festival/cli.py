@@ -294,14 +294,21 @@ def _print_banner(settings: Settings, host: str, port: int, has_demo: bool, trus
 
 
 @main.command()
-def migrate() -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Show every migration as Piccolo runs it.")
+def migrate(verbose: bool) -> None:
     """Create or update the database tables (safe to run again)."""
     settings = _settings()
 
     async def work() -> list[str]:
+        import contextlib
+        import io
+
         from festival import database
 
-        return await database.migrate()
+        # Piccolo prints a table per app; a newcomer needs one line unless they ask for more.
+        output = io.StringIO()
+        with contextlib.redirect_stdout(sys.stdout if verbose else output):
+            return await database.migrate()
 
     apps = _run_with_db(settings, work)
     click.echo(f"festival: database up to date ({settings.database.kind}; apps: {', '.join(apps)})")
