@@ -420,9 +420,10 @@ async def test_unusable_database_or_state_folder_in_one_line(tmp_path: Path) -> 
 
 
 async def test_missing_postgres_database_in_one_line(tmp_path: Path) -> None:
-    """A database name that does not exist on a server that answers: the line names it, not the password."""
-    if TEST_DB != "postgres":
-        pytest.skip("the PostgreSQL run covers this")
+    """A database name that does not exist on a server that answers: the line names it, not the password.
+
+    It needs the PostgreSQL server, not the test database, so it runs in the SQLite pass too.
+    """
     import asyncpg
 
     try:
