@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from dataclasses import dataclass
 from typing import Any, cast
 
 import msgspec
@@ -51,14 +52,6 @@ async def superuser_only(piccolo_crud: Any, request: Request) -> None:
 
 
 SUPERUSERS_ONLY = Validators(every=[superuser_only])
-WRITES_BY_SUPERUSERS = Validators(
-    post_single=[superuser_only],
-    put_single=[superuser_only],
-    patch_single=[superuser_only],
-    delete_single=[superuser_only],
-    delete_all=[superuser_only],
-)
-BULK_DELETE_BY_SUPERUSERS = Validators(delete_all=[superuser_only])
 
 
 async def _edition_slug(edition_id: Any) -> str:
@@ -75,41 +68,92 @@ async def _require_organiser(request: Request, edition_id: Any) -> None:
         raise HTTPException(status_code=403, detail=f"only organisers of {slug} may change it")
 
 
-def _loaded(value: Any) -> Any:
+async def refuse_put(piccolo_crud: Any, request: Request) -> None:
+    """Validator: piccolo_api runs no hooks on PUT (the admin's screens use PATCH), so PUT is closed."""
+    raise HTTPException(status_code=405, detail="use PATCH to change a row")
+
+
+def _json_column(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _checked(values: dict[str, Any]) -> dict[str, Any]:
-    """The same checks as the API; ``values`` maps column names to what the admin sends."""
+JSON_FIELDS = {"names", "descriptions", "city", "accessibility", "languages", "opening_hours"}
+
+
+class _SlugForm(msgspec.Struct, forbid_unknown_fields=True):
+    slug: schemas.Slug
+
+
+@dataclass(frozen=True)
+class Form:
+    """What a role may send for one table, and the checks of the whole row afterwards."""
+
+    patch: type[msgspec.Struct]  # fields organisers may change (the API's PATCH body)
+    superuser_extra: frozenset[str] = frozenset()  # other columns superusers may change too
+    stamps: bool = True  # the table has updated_at
+
+
+FORMS: dict[type[Table], Form] = {
+    Edition: Form(schemas.EditionPatch, frozenset({"series", "slug"})),
+    Venue: Form(schemas.VenuePatch, frozenset({"edition", "slug"})),
+    EditionPartner: Form(schemas.EditionPartnerIn, frozenset({"edition", "partner"}), stamps=False),
+    Series: Form(schemas.SeriesPatch, frozenset({"slug"})),
+    Partner: Form(schemas.PartnerPatch, frozenset({"slug"})),
+}
+
+
+def _check_values(table: type[Table], values: dict[str, Any], principal: Principal, *, creating: bool) -> None:
+    """The API's checks for what the admin sends; raise HTTPException 403/422 with the reason."""
+    form = FORMS[table]
+    decoded = {k: (_json_column(v) if k in JSON_FIELDS else v) for k, v in values.items()}
+    allowed = set(form.patch.__struct_fields__) | (form.superuser_extra if principal.superuser or creating else set())
+    refused = sorted(set(decoded) - allowed - {"id", "updated_at", "created_at"})
+    if refused:
+        raise HTTPException(status_code=403, detail=f"{', '.join(refused)}: not changeable here")
     try:
+        msgspec.convert(
+            {k: v for k, v in decoded.items() if k in form.patch.__struct_fields__}, form.patch, strict=False
+        )
+        if "slug" in decoded:
+            msgspec.convert({"slug": decoded["slug"]}, _SlugForm)
+            if table is Edition:
+                rules.check_edition_slug(decoded["slug"])
         for name in ("names", "descriptions", "city", "accessibility"):
-            if name in values:
-                rules.check_texts(_loaded(values[name]), name, required=name in {"names", "city"})
-        if values.get("time_zone") is not None:
-            rules.check_time_zone(values["time_zone"])
-        if values.get("currency") is not None:
-            rules.check_currency(values["currency"])
-        if "languages" in values:
-            rules.check_languages(_loaded(values["languages"]))
-        if "opening_hours" in values:
-            hours = msgspec.convert(_loaded(values["opening_hours"]), list[schemas.OpeningHours])
-            rules.check_opening_hours(hours)
-        if values.get("status") is not None and values["status"] not in ("draft", "published", "archived"):
-            raise HTTPException(status_code=422, detail="status: use draft, published or archived")
+            if name in decoded:
+                rules.check_texts(decoded[name], name, required=name in {"names", "city"})
+        if decoded.get("time_zone") is not None:
+            rules.check_time_zone(decoded["time_zone"])
+        if "currency" in decoded:
+            rules.check_currency(decoded["currency"])
+        if "languages" in decoded:
+            rules.check_languages(decoded["languages"])
+        if "opening_hours" in decoded:
+            rules.check_opening_hours(msgspec.convert(decoded["opening_hours"], list[schemas.OpeningHours]))
+        if "website" in decoded:
+            rules.check_website(decoded["website"])
     except FestivalError as exc:
         raise HTTPException(status_code=422, detail=exc.message) from None
-    except (msgspec.ValidationError, ValueError, TypeError) as exc:
+    except (msgspec.ValidationError, ValueError, TypeError, AttributeError) as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    return {**values, "updated_at": dt.datetime.now(dt.UTC)}
+
+
+async def _check_days(edition_id: Any, values: dict[str, Any]) -> None:
+    row = await Edition.select(Edition.first_day, Edition.last_day).where(Edition.id == int(edition_id)).first()
+    first = msgspec.convert(values.get("first_day", row["first_day"] if row else None), dt.date, strict=False)
+    last = msgspec.convert(values.get("last_day", row["last_day"] if row else None), dt.date, strict=False)
+    if first and last and last < first:
+        raise HTTPException(status_code=422, detail=f"last_day {last} is before first_day {first}")
 
 
 def _names(values: dict[Any, Any]) -> dict[str, Any]:
     return {(getattr(key, "_meta", None) and key._meta.name) or str(key): value for key, value in values.items()}
 
 
-def _edition_scoped(table: type[Table], *, stamps: bool) -> list[Hook]:
-    """Hooks for a table whose rows belong to an edition (``edition`` column) or are editions."""
+def _edition_scoped(table: type[Table]) -> list[Hook]:
+    """Hooks that give a table the API's rules: who may change which row, and what values pass."""
+    form = FORMS[table]
     is_edition = table is Edition
+    superuser_table = table in (Series, Partner)
 
     async def edition_of_row(row_id: Any) -> Any:
         if is_edition:
@@ -124,26 +168,40 @@ def _edition_scoped(table: type[Table], *, stamps: bool) -> list[Hook]:
         return row["edition"]
 
     async def pre_save(row: Table, request: Request) -> Table:
-        if is_edition:
+        principal = await _principal(request)
+        if is_edition or superuser_table:
             await superuser_only(None, request)
         else:
             await _require_organiser(request, cast(Any, row).edition)
-        if stamps:
-            for name, value in _checked(
-                {c._meta.name: getattr(row, c._meta.name) for c in table._meta.columns}
-            ).items():
-                setattr(row, name, value)
+        values = {c._meta.name: getattr(row, c._meta.name) for c in table._meta.columns}
+        _check_values(
+            table,
+            {k: v for k, v in values.items() if k not in {"series", "edition", "partner"}},
+            principal,
+            creating=True,
+        )
+        if is_edition:
+            await _check_days(0, values)
+        if form.stamps:
+            cast(Any, row).updated_at = dt.datetime.now(dt.UTC)
         return row
 
     async def pre_patch(row_id: Any, values: dict[Any, Any], request: Request) -> dict[Any, Any]:
-        await _require_organiser(request, await edition_of_row(row_id))
+        principal = await _principal(request)
         named = _names(values)
-        if not is_edition and "edition" in named:
-            await _require_organiser(request, named["edition"])
-        return _checked(named) if stamps else values
+        if superuser_table:
+            await superuser_only(None, request)
+        else:
+            await _require_organiser(request, await edition_of_row(row_id))
+            if "edition" in named:
+                await _require_organiser(request, named["edition"])
+        _check_values(table, named, principal, creating=False)
+        if is_edition:
+            await _check_days(row_id, named)
+        return {**values, "updated_at": dt.datetime.now(dt.UTC)} if form.stamps else values
 
     async def pre_delete(row_id: Any, request: Request) -> None:
-        if is_edition:
+        if is_edition or superuser_table:
             await superuser_only(None, request)
         else:
             await _require_organiser(request, await edition_of_row(row_id))
@@ -155,31 +213,21 @@ def _edition_scoped(table: type[Table], *, stamps: bool) -> list[Hook]:
     ]
 
 
+def _config(table: type[Table], menu_group: str) -> TableConfig:
+    return TableConfig(
+        table,
+        menu_group=menu_group,
+        hooks=_edition_scoped(table),
+        validators=Validators(put_single=[refuse_put], delete_all=[superuser_only]),
+    )
+
+
 @functools.cache
 def admin_app(secure_cookies: bool, session_ttl_s: int, login_attempts_per_minute: int) -> Any:
     """Built once per process and configuration: building it takes about a second."""
     return create_admin(
         tables=[
-            TableConfig(Series, menu_group="Festival", validators=WRITES_BY_SUPERUSERS),
-            TableConfig(
-                Edition,
-                menu_group="Festival",
-                hooks=_edition_scoped(Edition, stamps=True),
-                validators=BULK_DELETE_BY_SUPERUSERS,
-            ),
-            TableConfig(
-                Venue,
-                menu_group="Festival",
-                hooks=_edition_scoped(Venue, stamps=True),
-                validators=BULK_DELETE_BY_SUPERUSERS,
-            ),
-            TableConfig(Partner, menu_group="Festival", validators=WRITES_BY_SUPERUSERS),
-            TableConfig(
-                EditionPartner,
-                menu_group="Festival",
-                hooks=_edition_scoped(EditionPartner, stamps=False),
-                validators=BULK_DELETE_BY_SUPERUSERS,
-            ),
+            *(_config(table, "Festival") for table in (Series, Edition, Venue, Partner, EditionPartner)),
             TableConfig(Membership, menu_group="Accounts", validators=SUPERUSERS_ONLY),
             TableConfig(
                 BaseUser, menu_group="Accounts", validators=SUPERUSERS_ONLY, exclude_visible_columns=[BaseUser.password]

@@ -130,7 +130,7 @@ def create_app(
             SecurityMiddleware,
             LanguageMiddleware,
             DefineMiddleware(FestivalCSRFMiddleware, config=csrf_config(settings.secret_key, settings.secure_cookies)),
-            DefineMiddleware(FestivalAuthenticationMiddleware, exclude=["^/static", "^/admin"]),
+            DefineMiddleware(FestivalAuthenticationMiddleware, exclude=["^/static/", "^/admin(/|$)"]),
         ],
         exception_handlers={Exception: handle_exception},
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja_environment())),

@@ -121,7 +121,8 @@ def _parse_url(variable: str, value: str | None, schemes: set[str], example: str
         _ = parts.port
     except ValueError:
         raise SettingsError(variable, "the port is not a number") from None
-    return value
+    # urlsplit lower-cases the scheme: HTTPS://… must count as https (secure cookies, demo refusal).
+    return parts.geturl()
 
 
 def _parse_prefixed(variable: str, value: str | None, prefixes: tuple[str, ...]) -> str | None:

@@ -322,3 +322,77 @@ async def test_an_inactive_account_cannot_sign_in(app: Any, demo: Any) -> None:
     async with new_client(app) as client:
         response = await client.post("/api/v1/auth/login", json={"email": ORGANISER, "password": DEMO_PASSWORD})
     assert response.status_code == 401
+
+
+async def test_the_admin_refuses_what_the_api_refuses(app: Any, demo: Any) -> None:
+    """PUT (which skips piccolo_api's hooks), columns the API does not change, and every bad value."""
+    from festival.tables import Edition, Partner, Venue
+
+    hsf = await Edition.objects().where(Edition.slug == "hsf-2027").first()
+    moi = await Edition.objects().where(Edition.slug == "moi-helsinki-2027").first()
+    oodi = await Venue.objects().where((Venue.edition == hsf.id) & (Venue.slug == "oodi")).first()
+    client = await _admin_session(app, ORGANISER)
+    try:
+        csrf = {"x-csrftoken": client.cookies.get("csrftoken", "")}
+        venue_url = f"/admin/api/tables/festival_venue/{oodi.id}/"
+        edition_url = f"/admin/api/tables/festival_edition/{hsf.id}/"
+        put = await client.put(venue_url, json={"capacity": 1}, headers=csrf)
+        assert put.status_code == 405, put.text
+        for url, body, status in [
+            (edition_url, {"series": moi.series}, 403),
+            (edition_url, {"slug": "renamed"}, 403),
+            (edition_url, {"first_day": "2027-03-01"}, 422),  # after the last day
+            (edition_url, {"year": 1}, 422),
+            (edition_url, {"names": "[]"}, 422),
+            (edition_url, {"names": '{"en": 5}'}, 422),
+            (venue_url, {"capacity": -5}, 422),
+            (venue_url, {"latitude": 1000}, 422),
+            (venue_url, {"edition": moi.id}, 403),
+            (venue_url, {"slug": "Not A Slug"}, 403),
+        ]:
+            response = await client.patch(url, json=body, headers=csrf)
+            assert response.status_code == status, (body, response.status_code, response.text)
+    finally:
+        await client.aclose()
+    assert (await Venue.objects().where(Venue.id == oodi.id).first()).capacity == oodi.capacity
+    client = await _admin_session(app, f"admin@{DEMO_DOMAIN}")
+    try:
+        csrf = {"x-csrftoken": client.cookies.get("csrftoken", "")}
+        caisa = await Partner.objects().where(Partner.slug == "caisa").first()
+        bad = await client.patch(
+            f"/admin/api/tables/festival_partner/{caisa.id}/", json={"website": "javascript:alert(1)"}, headers=csrf
+        )
+        assert bad.status_code == 422, bad.text
+        renamed = await client.patch(
+            f"/admin/api/tables/festival_edition/{moi.id}/", json={"slug": "admin-2029"}, headers=csrf
+        )
+        assert renamed.status_code == 422, renamed.text  # reserved: /admin… belongs to the site
+    finally:
+        await client.aclose()
+
+
+async def test_organisers_add_venues_to_their_own_editions_in_the_admin(app: Any, demo: Any) -> None:
+    from festival.tables import Edition, Venue
+
+    hsf = await Edition.objects().where(Edition.slug == "hsf-2027").first()
+    venue = {
+        "edition": hsf.id,
+        "slug": "kaapelitehdas",
+        "names": '{"en": "Cable Factory", "fi": "Kaapelitehdas"}',
+        "descriptions": "{}",
+        "address": "Tallberginkatu 1, Helsinki",
+        "time_zone": "Europe/Helsinki",
+        "opening_hours": "[]",
+        "accessibility": "{}",
+        "capacity": 900,
+    }
+    for email, status in ((f"moi-organiser@{DEMO_DOMAIN}", 403), (ORGANISER, 201)):
+        client = await _admin_session(app, email)
+        try:
+            csrf = {"x-csrftoken": client.cookies.get("csrftoken", "")}
+            response = await client.post("/admin/api/tables/festival_venue/", json=venue, headers=csrf)
+            assert response.status_code == status, (email, response.text)
+        finally:
+            await client.aclose()
+    created = await Venue.objects().where(Venue.slug == "kaapelitehdas").first()
+    assert created is not None and created.capacity == 900

@@ -115,3 +115,25 @@ async def test_security_headers(client: httpx.AsyncClient) -> None:
     assert admin.headers["x-frame-options"] == "DENY"
     api = await client.get("/api/v1/editions")
     assert api.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_edition_slugs_cannot_shadow_the_site(client: httpx.AsyncClient, demo: Any) -> None:
+    admin = await _bearer(f"admin@{DEMO_DOMAIN}")
+    body = {
+        "series": "helsinki-spring-festival",
+        "year": 2029,
+        "names": {"en": "X"},
+        "city": {"en": "Helsinki"},
+        "time_zone": "Europe/Helsinki",
+        "first_day": "2029-02-10",
+        "last_day": "2029-02-12",
+        "currency": "EUR",
+    }
+    for slug in ("admin", "admin-2029", "static-2029", "schema-2028", "api"):
+        response = await client.post("/api/v1/editions", json={**body, "slug": slug}, headers=admin)
+        assert response.status_code == 422 and response.json()["code"] == "reserved_slug", (slug, response.text)
+
+
+async def test_csp_prefixes_are_whole_segments(client: httpx.AsyncClient) -> None:
+    assert "content-security-policy" not in (await client.get("/schema")).headers
+    assert "content-security-policy" in (await client.get("/schema-2028/")).headers

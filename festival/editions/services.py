@@ -77,6 +77,18 @@ def check_texts(value: Mapping[str, str], field: str, *, required: bool = False)
     return cleaned
 
 
+# Top-level paths of the site: an edition lives at /{slug}/, so these (and "<name>-…") are taken.
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "schema", "static", "health", "login", "logout", "language", "webhooks", "calendars"}
+)
+
+
+def check_edition_slug(value: str) -> str:
+    if any(value == word or value.startswith(word + "-") for word in RESERVED_SLUGS):
+        raise ValidationFailed(f"slug: {value!r} is taken by the site itself; choose another", code="reserved_slug")
+    return value
+
+
 def check_currency(value: str) -> str:
     if value not in _currencies():
         raise ValidationFailed(f"currency: {value!r} is not an ISO 4217 currency code", code="invalid_currency")
@@ -231,6 +243,7 @@ async def create_edition(actor: Principal, data: s.EditionIn) -> s.EditionOut:
         siblings = await Edition.select(Edition.slug).where(Edition.series == series.id)
         if not any(actor.has_role(e["slug"], Role.ORGANISER) for e in siblings):
             raise Forbidden(f"only organisers of {data.series} may add editions to it", code="role_required")
+    check_edition_slug(data.slug)
     if await Edition.exists().where(Edition.slug == data.slug):
         raise Conflict(f"an edition {data.slug!r} already exists", code="slug_taken")
     _check_days(data.first_day, data.last_day)

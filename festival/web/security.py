@@ -40,7 +40,7 @@ class SecurityMiddleware:
         if path.startswith("/api/") and scope["method"] in UNSAFE and not _json_or_empty(scope):
             await _unsupported_media_type(send, path)
             return
-        csp = not path.startswith(NO_CSP_PREFIXES)
+        csp = not any(path == prefix or path.startswith(prefix + "/") for prefix in NO_CSP_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
