@@ -21,9 +21,6 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 
@@ -33,6 +30,7 @@ from festival.auth import controllers as auth_controllers
 from festival.auth.guards import principal_of
 from festival.auth.middleware import FestivalAuthenticationMiddleware
 from festival.auth.roles import Role
+from festival.auth.throttle import create_throttle
 from festival.editions import controllers as edition_controllers
 from festival.health import HealthController
 from festival.jobs import JobQueue, create_queue
@@ -71,13 +69,6 @@ def _babel_locale() -> str:
     return {"zh": "zh_Hans"}.get(i18n.current_language.get(), i18n.current_language.get())
 
 
-def _stores(settings: Settings) -> dict[str, Store]:
-    if settings.redis_url:
-        root = RedisStore.with_client(url=settings.redis_url, namespace="festival")
-        return {"sign_in": root.with_namespace("sign_in")}
-    return {"sign_in": MemoryStore()}
-
-
 def create_app(
     settings: Settings | None = None, jobs: JobQueue | None = None, engine: Engine[Any] | None = None
 ) -> Litestar:
@@ -87,6 +78,7 @@ def create_app(
     db_engine = engine or database.build_engine(settings.database)
     database.use_engine(db_engine)
     queue = jobs or create_queue(settings)
+    throttle = create_throttle(settings.redis_url, settings.login_attempts_per_minute)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -95,6 +87,7 @@ def create_app(
                 await stack.enter_async_context(database.connected(db_engine, settings.database))
             await queue.start()
             stack.push_async_callback(queue.close)
+            stack.push_async_callback(throttle.close)
             yield
 
     admin = asgi("/admin", is_mount=True, copy_scope=True, opt={"access": "admin"})(
@@ -162,8 +155,7 @@ def create_app(
             ],
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
-        stores=_stores(settings),
-        state=State({"settings": settings, "jobs": queue}),
+        state=State({"settings": settings, "jobs": queue, "throttle": throttle}),
         lifespan=[lifespan],
         debug=False,
     )

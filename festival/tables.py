@@ -122,6 +122,8 @@ class ApiToken(Table, tablename="festival_api_token"):
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
     revoked = Boolean(default=False)
+    # Who made it (None: the command line). Checked at every use: see auth.services.principal_for_token.
+    created_by = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade, null=True, default=None)
 
 
 class EmailMessage(Table, tablename="festival_email_message"):

@@ -396,3 +396,51 @@ async def test_organisers_add_venues_to_their_own_editions_in_the_admin(app: Any
             await client.aclose()
     created = await Venue.objects().where(Venue.slug == "kaapelitehdas").first()
     assert created is not None and created.capacity == 900
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+async def test_attempts_sent_at_once_cannot_outrun_the_throttle(
+    app: Any, demo: Any, request: Any, backend: str
+) -> None:
+    """Each attempt is counted before the slow hash: a burst gets exactly the limit through, then 429s."""
+    import asyncio
+
+    from festival.auth.throttle import create_throttle
+
+    redis_url = request.getfixturevalue("redis_url") if backend == "redis" else None
+    throttle = create_throttle(redis_url, per_account=app.state.settings.login_attempts_per_minute)
+    limit = throttle.per_account
+    previous = app.state.throttle
+    app.state.throttle = throttle
+    try:
+        async with new_client(app) as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post("/api/v1/auth/login", json={"email": f"gate@{DEMO_DOMAIN}", "password": "wrong-wrong"})
+                    for _ in range(limit * 3)
+                )
+            )
+    finally:
+        app.state.throttle = previous
+        await throttle.close()
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [401] * limit + [429] * (limit * 2)
+
+
+async def test_an_organisers_token_stops_when_the_account_outgrows_them(client: httpx.AsyncClient, demo: Any) -> None:
+    organiser = await services.issue_token(None, ORGANISER, "laptop")
+    made = await client.post(
+        "/api/v1/tokens",
+        json={"user_email": f"gate@{DEMO_DOMAIN}", "name": "North gate"},
+        headers={"authorization": f"Bearer {organiser.secret}"},
+    )
+    gate = {"authorization": f"Bearer {made.json()['token']}"}
+    assert (await client.get("/api/v1/auth/me", headers=gate)).status_code == 200
+    await BaseUser.update({BaseUser.superuser: True}).where(BaseUser.username == f"gate@{DEMO_DOMAIN}")
+    assert (await client.get("/api/v1/auth/me", headers=gate)).status_code == 401
+    await BaseUser.update({BaseUser.superuser: False}).where(BaseUser.username == f"gate@{DEMO_DOMAIN}")
+    assert (await client.get("/api/v1/auth/me", headers=gate)).status_code == 200
+    # A token made on the command line is the operator's decision and keeps working.
+    cli = await services.issue_token(None, f"gate@{DEMO_DOMAIN}", "cli")
+    await BaseUser.update({BaseUser.superuser: True}).where(BaseUser.username == f"gate@{DEMO_DOMAIN}")
+    assert (await client.get("/api/v1/auth/me", headers={"authorization": f"Bearer {cli.secret}"})).status_code == 200

@@ -160,11 +160,9 @@ async def sign_in(email: str, password: str, session_ttl_s: int, throttle: SignI
     The caller must not say which part was wrong (unknown e-mail or bad password). Raises
     ``TooManyRequests`` after too many failures from ``address`` (see ``festival.auth.throttle``).
     """
-    await throttle.check(address, email)
+    await throttle.attempt(address, email)
     token = await _open_session(email, password, session_ttl_s)
-    if token is None:
-        await throttle.failed(address, email)
-    else:
+    if token is not None:
         await throttle.succeeded(address, email)
     return token
 
@@ -249,7 +247,14 @@ async def issue_token(actor: Principal | None, user_email: str, name: str) -> Is
     if not name:
         raise ValidationFailed("a token needs a name that says where it is used", code="token_name_missing")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user.id, name=name, prefix=secret[:12], token_hash=_hash_token(secret), created_at=_now())
+    token = ApiToken(
+        user=user.id,
+        name=name,
+        prefix=secret[:12],
+        token_hash=_hash_token(secret),
+        created_at=_now(),
+        created_by=actor.user_id if actor is not None else None,
+    )
     await token.save()
     return IssuedToken(id=token.id, name=name, prefix=token.prefix, secret=secret, user_email=user.username)
 
@@ -284,6 +289,12 @@ async def principal_for_token(secret: str) -> Principal | None:
     )
     if token is None:
         return None
+    if token.created_by is not None and int(token.created_by) != int(token.user):
+        # The maker must still be allowed to act as this account: if the account has since gained
+        # roles elsewhere (or become a superuser), the organiser's token stops working.
+        maker = await load_principal(int(token.created_by), via="token")
+        if maker is None or not await _manages(maker, int(token.user)):
+            return None
     now = _now()
     # Record use at most once a minute: a write per request would serialise SQLite.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(seconds=60):

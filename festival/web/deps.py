@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 
 from festival.auth.principal import Principal
 from festival.auth.throttle import SignInThrottle
@@ -43,5 +42,6 @@ async def provide_actor(request: Request[Any, Any, Any]) -> Principal:
     return user
 
 
-async def provide_throttle(request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> SignInThrottle:
-    return SignInThrottle(store=request.app.stores.get("sign_in"), per_account=settings.login_attempts_per_minute)
+async def provide_throttle(state: State) -> SignInThrottle:
+    throttle: SignInThrottle = state.throttle
+    return throttle
