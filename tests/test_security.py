@@ -103,6 +103,7 @@ async def test_api_writes_must_be_json(client: httpx.AsyncClient, demo: Any) -> 
     assert "id=" not in text_login.headers.get("set-cookie", "")
     form = await client.post("/api/v1/partners", data={"slug": "x"}, headers=await _bearer(f"admin@{DEMO_DOMAIN}"))
     assert form.status_code == 415 and form.json()["code"] == "unsupported_media_type"
+    assert form.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_security_headers(client: httpx.AsyncClient) -> None:

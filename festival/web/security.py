@@ -82,7 +82,11 @@ async def _unsupported_media_type(send: Send, path: str) -> None:
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": 415,
-        "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+        "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+            *((name.encode(), value.encode()) for name, value in COMMON.items()),
+        ],
     }
     await send(start)
     end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
