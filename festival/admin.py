@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from dataclasses import dataclass
 from typing import Any, cast
 
 import msgspec
 from piccolo.apps.user.tables import BaseUser
+from piccolo.columns import JSON
 from piccolo.table import Table
 from piccolo_admin.endpoints import TableConfig, create_admin
 from piccolo_api.crud.hooks import Hook, HookType
@@ -45,27 +45,17 @@ async def _principal(request: Request) -> Principal:
     return principal
 
 
-async def superuser_only(piccolo_crud: Any, request: Request) -> None:
-    """Validator: only superusers get past."""
-    if not (await _principal(request)).superuser:
+def _require_superuser(principal: Principal) -> None:
+    if not principal.superuser:
         raise HTTPException(status_code=403, detail="only a festival administrator may do this here")
 
 
+async def superuser_only(piccolo_crud: Any, request: Request) -> None:
+    """Validator: only superusers get past."""
+    _require_superuser(await _principal(request))
+
+
 SUPERUSERS_ONLY = Validators(every=[superuser_only])
-
-
-async def _edition_slug(edition_id: Any) -> str:
-    row = await Edition.select(Edition.slug).where(Edition.id == int(edition_id)).first()
-    if row is None:
-        raise HTTPException(status_code=422, detail=f"no edition with id {edition_id}")
-    return str(row["slug"])
-
-
-async def _require_organiser(request: Request, edition_id: Any) -> None:
-    principal = await _principal(request)
-    slug = await _edition_slug(edition_id)
-    if not principal.has_role(slug, Role.ORGANISER):
-        raise HTTPException(status_code=403, detail=f"only organisers of {slug} may change it")
 
 
 async def refuse_put(piccolo_crud: Any, request: Request) -> None:
@@ -73,23 +63,20 @@ async def refuse_put(piccolo_crud: Any, request: Request) -> None:
     raise HTTPException(status_code=405, detail="use PATCH to change a row")
 
 
-def _json_column(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-JSON_FIELDS = {"names", "descriptions", "city", "accessibility", "languages", "opening_hours"}
-
-
-class _SlugForm(msgspec.Struct, forbid_unknown_fields=True):
-    slug: schemas.Slug
+async def _require_organiser(principal: Principal, edition_id: Any) -> None:
+    row = await Edition.select(Edition.slug).where(Edition.id == int(edition_id)).first()
+    if row is None:
+        raise HTTPException(status_code=422, detail=f"no edition with id {edition_id}")
+    if not principal.has_role(row["slug"], Role.ORGANISER):
+        raise HTTPException(status_code=403, detail=f"only organisers of {row['slug']} may change it")
 
 
 @dataclass(frozen=True)
 class Form:
-    """What a role may send for one table, and the checks of the whole row afterwards."""
+    """What may be sent for one table: the API's PATCH fields, and columns only superusers change."""
 
-    patch: type[msgspec.Struct]  # fields organisers may change (the API's PATCH body)
-    superuser_extra: frozenset[str] = frozenset()  # other columns superusers may change too
+    patch: type[msgspec.Struct]
+    superuser_extra: frozenset[str] = frozenset()
     stamps: bool = True  # the table has updated_at
 
 
@@ -100,37 +87,25 @@ FORMS: dict[type[Table], Form] = {
     Series: Form(schemas.SeriesPatch, frozenset({"slug"})),
     Partner: Form(schemas.PartnerPatch, frozenset({"slug"})),
 }
+FOREIGN_KEYS = frozenset({"series", "edition", "partner"})
+ALWAYS_ALLOWED = frozenset({"id", "updated_at", "created_at"})
 
 
 def _check_values(table: type[Table], values: dict[str, Any], principal: Principal, *, creating: bool) -> None:
-    """The API's checks for what the admin sends; raise HTTPException 403/422 with the reason."""
+    """The API's schema and rules for what the admin sends; HTTPException 403/422 with the reason."""
     form = FORMS[table]
-    decoded = {k: (_json_column(v) if k in JSON_FIELDS else v) for k, v in values.items()}
+    json_columns = {c._meta.name for c in table._meta.columns if isinstance(c, JSON)}
+    decoded = {k: rules.json_value(v) if k in json_columns else v for k, v in values.items()}
     allowed = set(form.patch.__struct_fields__) | (form.superuser_extra if principal.superuser or creating else set())
-    refused = sorted(set(decoded) - allowed - {"id", "updated_at", "created_at"})
+    refused = sorted(set(decoded) - allowed - ALWAYS_ALLOWED)
     if refused:
         raise HTTPException(status_code=403, detail=f"{', '.join(refused)}: not changeable here")
     try:
-        msgspec.convert(
-            {k: v for k, v in decoded.items() if k in form.patch.__struct_fields__}, form.patch, strict=False
-        )
-        if "slug" in decoded:
-            msgspec.convert({"slug": decoded["slug"]}, _SlugForm)
-            if table is Edition:
-                rules.check_edition_slug(decoded["slug"])
-        for name in ("names", "descriptions", "city", "accessibility"):
-            if name in decoded:
-                rules.check_texts(decoded[name], name, required=name in {"names", "city"})
-        if decoded.get("time_zone") is not None:
-            rules.check_time_zone(decoded["time_zone"])
-        if "currency" in decoded:
-            rules.check_currency(decoded["currency"])
-        if "languages" in decoded:
-            rules.check_languages(decoded["languages"])
-        if "opening_hours" in decoded:
-            rules.check_opening_hours(msgspec.convert(decoded["opening_hours"], list[schemas.OpeningHours]))
-        if "website" in decoded:
-            rules.check_website(decoded["website"])
+        fields = {k: v for k, v in decoded.items() if k in form.patch.__struct_fields__}
+        msgspec.convert(fields, form.patch, strict=False)
+        rules.clean_fields({k: v for k, v in decoded.items() if k not in FOREIGN_KEYS | ALWAYS_ALLOWED})
+        if table is Edition and "slug" in decoded:
+            rules.check_edition_slug(decoded["slug"])
     except FestivalError as exc:
         raise HTTPException(status_code=422, detail=exc.message) from None
     except (msgspec.ValidationError, ValueError, TypeError, AttributeError) as exc:
@@ -138,11 +113,17 @@ def _check_values(table: type[Table], values: dict[str, Any], principal: Princip
 
 
 async def _check_days(edition_id: Any, values: dict[str, Any]) -> None:
+    """First day not after last day, for the row as it will be after the change."""
     row = await Edition.select(Edition.first_day, Edition.last_day).where(Edition.id == int(edition_id)).first()
-    first = msgspec.convert(values.get("first_day", row["first_day"] if row else None), dt.date, strict=False)
-    last = msgspec.convert(values.get("last_day", row["last_day"] if row else None), dt.date, strict=False)
-    if first and last and last < first:
-        raise HTTPException(status_code=422, detail=f"last_day {last} is before first_day {first}")
+    days = [
+        msgspec.convert(values.get(name, row[name] if row else None), dt.date | None, strict=False)
+        for name in ("first_day", "last_day")
+    ]
+    try:
+        if days[0] and days[1]:
+            rules.check_days(days[0], days[1])
+    except FestivalError as exc:
+        raise HTTPException(status_code=422, detail=exc.message) from None
 
 
 def _names(values: dict[Any, Any]) -> dict[str, Any]:
@@ -153,6 +134,7 @@ def _edition_scoped(table: type[Table]) -> list[Hook]:
     """Hooks that give a table the API's rules: who may change which row, and what values pass."""
     form = FORMS[table]
     is_edition = table is Edition
+    superusers_only = table in (Edition, Series, Partner)  # for creating and deleting rows
     superuser_table = table in (Series, Partner)
 
     async def edition_of_row(row_id: Any) -> Any:
@@ -169,17 +151,12 @@ def _edition_scoped(table: type[Table]) -> list[Hook]:
 
     async def pre_save(row: Table, request: Request) -> Table:
         principal = await _principal(request)
-        if is_edition or superuser_table:
-            await superuser_only(None, request)
+        if superusers_only:
+            _require_superuser(principal)
         else:
-            await _require_organiser(request, cast(Any, row).edition)
+            await _require_organiser(principal, cast(Any, row).edition)
         values = {c._meta.name: getattr(row, c._meta.name) for c in table._meta.columns}
-        _check_values(
-            table,
-            {k: v for k, v in values.items() if k not in {"series", "edition", "partner"}},
-            principal,
-            creating=True,
-        )
+        _check_values(table, {k: v for k, v in values.items() if k not in FOREIGN_KEYS}, principal, creating=True)
         if is_edition:
             await _check_days(0, values)
         if form.stamps:
@@ -190,21 +167,22 @@ def _edition_scoped(table: type[Table]) -> list[Hook]:
         principal = await _principal(request)
         named = _names(values)
         if superuser_table:
-            await superuser_only(None, request)
+            _require_superuser(principal)
         else:
-            await _require_organiser(request, await edition_of_row(row_id))
+            await _require_organiser(principal, await edition_of_row(row_id))
             if "edition" in named:
-                await _require_organiser(request, named["edition"])
+                await _require_organiser(principal, named["edition"])
         _check_values(table, named, principal, creating=False)
         if is_edition:
             await _check_days(row_id, named)
         return {**values, "updated_at": dt.datetime.now(dt.UTC)} if form.stamps else values
 
     async def pre_delete(row_id: Any, request: Request) -> None:
-        if is_edition or superuser_table:
-            await superuser_only(None, request)
+        principal = await _principal(request)
+        if superusers_only:
+            _require_superuser(principal)
         else:
-            await _require_organiser(request, await edition_of_row(row_id))
+            await _require_organiser(principal, await edition_of_row(row_id))
 
     return [
         Hook(hook_type=HookType.pre_save, callable=pre_save),

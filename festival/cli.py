@@ -16,7 +16,8 @@ import click
 from festival.settings import Settings, SettingsError, load_settings, parse_forwarded_allow_ips
 
 if TYPE_CHECKING:  # importing them defines the tables, which builds Piccolo's engine: only inside _run_with_db
-    from festival.auth.services import IssuedToken, TokenInfo
+    from festival.auth.schemas import TokenOut
+    from festival.auth.services import IssuedToken
 
 T = TypeVar("T")
 
@@ -47,29 +48,27 @@ def _reason(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _host_port(url: str, default_port: int, missing_host: str) -> str:
+    """``host:port`` of a URL (IPv6 in brackets); never its password."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or default_port
+    except ValueError:  # pragma: no cover - the settings parser refuses a bad port
+        port = default_port
+    host = parts.hostname or missing_host
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _postgres_place(dsn: str) -> str:
     """``user@host:port/db`` of a PostgreSQL URL: never the password."""
     parts = urlsplit(dsn)
-    try:
-        port = parts.port or 5432
-    except ValueError:  # pragma: no cover - the settings parser refuses a bad port
-        port = 5432
-    host = parts.hostname or "(host from the query string)"
-    if ":" in host:
-        host = f"[{host}]"
     user = f"{parts.username}@" if parts.username else ""
-    return f"{user}{host}:{port}/{parts.path.lstrip('/')}"
+    return f"{user}{_host_port(dsn, 5432, '(host from the query string)')}/{parts.path.lstrip('/')}"
 
 
 def _redis_place(url: str) -> str:
     """``host:port`` of a Redis URL: never the password."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port or 6379
-    except ValueError:  # pragma: no cover - the settings parser refuses a bad port
-        port = 6379
-    host = parts.hostname or "?"
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return _host_port(url, 6379, "?")
 
 
 def _describe_failure(settings: Settings, exc: Exception) -> str | None:
@@ -537,7 +536,7 @@ def token_revoke(token_ref: str) -> None:
 def token_list() -> None:
     """List tokens (never their secrets)."""
 
-    async def work() -> list[TokenInfo]:
+    async def work() -> list[TokenOut]:
         from festival.auth import services
 
         return await services.list_tokens(None)

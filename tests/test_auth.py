@@ -363,6 +363,11 @@ async def test_the_admin_refuses_what_the_api_refuses(app: Any, demo: Any) -> No
             f"/admin/api/tables/festival_partner/{caisa.id}/", json={"website": "javascript:alert(1)"}, headers=csrf
         )
         assert bad.status_code == 422, bad.text
+        # A partner's city is plain text (an edition's is per language): the admin must tell them apart.
+        city = await client.patch(
+            f"/admin/api/tables/festival_partner/{caisa.id}/", json={"city": "Helsinki"}, headers=csrf
+        )
+        assert city.status_code == 200, city.text
         renamed = await client.patch(
             f"/admin/api/tables/festival_edition/{moi.id}/", json={"slug": "admin-2029"}, headers=csrf
         )

@@ -177,14 +177,12 @@ def test_a_bad_value_creates_nothing(tmp_path: Path) -> None:
     assert not state.exists()
 
 
-@pytest.mark.parametrize("state_dir", ["/proc/festival", "{file}"])
-def test_cli_reports_an_unusable_state_folder_in_one_line(tmp_path: Path, state_dir: str) -> None:
-    a_file = tmp_path / "a-file"
-    a_file.write_text("not a folder")
+def assert_migrate_fails_in_one_line(cwd: Path, variable: str, **env: str) -> None:
+    """`festival migrate` with ``env`` exits non-zero with one stderr line naming ``variable``."""
     result = subprocess.run(
         [*festival_command(), "migrate"],
-        env=clean_env(FESTIVAL_STATE_DIR=state_dir.format(file=a_file)),
-        cwd=tmp_path,
+        env=clean_env(**env),
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
@@ -193,8 +191,15 @@ def test_cli_reports_an_unusable_state_folder_in_one_line(tmp_path: Path, state_
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
-    assert "FESTIVAL_STATE_DIR" in lines[0]
+    assert variable in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("state_dir", ["/proc/festival", "{file}"])
+def test_cli_reports_an_unusable_state_folder_in_one_line(tmp_path: Path, state_dir: str) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    assert_migrate_fails_in_one_line(tmp_path, "FESTIVAL_STATE_DIR", FESTIVAL_STATE_DIR=state_dir.format(file=a_file))
 
 
 def test_postgres_needs_a_secret_key(tmp_path: Path) -> None:
@@ -216,18 +221,7 @@ def test_secret_in_a_bad_url_is_not_repeated(tmp_path: Path) -> None:
 
 
 def test_cli_reports_a_bad_setting_in_one_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*festival_command(), "migrate"],
-        env=clean_env(DATABASE_URL="mysql://x", FESTIVAL_STATE_DIR=str(tmp_path)),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    assert_migrate_fails_in_one_line(
+        tmp_path, "DATABASE_URL", DATABASE_URL="mysql://x", FESTIVAL_STATE_DIR=str(tmp_path)
     )
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
-    assert "DATABASE_URL" in lines[0]
-    assert "Traceback" not in result.stderr + result.stdout
     assert not list(tmp_path.glob("*.sqlite3")), "nothing is created when the settings are wrong"

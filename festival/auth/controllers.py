@@ -89,12 +89,11 @@ class MemberController(Controller):
 
     @get("/", opt=ORGANISER, summary="People with a role in the edition")
     async def list_members(self, edition: FromPath[str]) -> list[MemberOut]:
-        return msgspec.convert(await services.list_members(edition), list[MemberOut], from_attributes=True)
+        return await services.list_members(edition)
 
     @put("/", opt=ORGANISER, summary="Give a person a role (creates the account when a password is given)")
     async def add_member(self, edition: FromPath[str], data: JSONBody[MemberIn]) -> MemberOut:
-        member = await services.add_member(edition, data.email, data.role, data.password)
-        return msgspec.convert(member, MemberOut, from_attributes=True)
+        return await services.add_member(edition, data.email, data.role, data.password)
 
     @delete("/{user_id:int}/{role:str}", opt=ORGANISER, summary="Take a role away")
     async def remove_member(self, edition: FromPath[str], user_id: FromPath[int], role: FromPath[Role]) -> None:
@@ -108,7 +107,7 @@ class TokenController(Controller):
 
     @get("/", opt={"access": "organiser:any"}, summary="Bearer tokens of the accounts you manage")
     async def list_tokens(self, actor: NamedDependency[Principal]) -> list[TokenOut]:
-        return msgspec.convert(await services.list_tokens(actor), list[TokenOut], from_attributes=True)
+        return await services.list_tokens(actor)
 
     @post("/", opt={"access": "organiser:any"}, summary="Create a bearer token (the secret is shown once)")
     async def create_token(self, data: JSONBody[TokenIn], actor: NamedDependency[Principal]) -> IssuedTokenOut:

@@ -20,6 +20,7 @@ from piccolo_api.session_auth.tables import SessionsBase
 
 from festival.auth.principal import Principal
 from festival.auth.roles import Role
+from festival.auth.schemas import MemberOut, TokenOut
 from festival.auth.throttle import SignInThrottle
 from festival.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from festival.tables import ApiToken, Edition, Membership
@@ -77,28 +78,31 @@ async def get_user_by_email(email: str) -> BaseUser:
     return user
 
 
+async def _edition_id(edition_slug: str) -> int:
+    row = await Edition.select(Edition.id).where(Edition.slug == edition_slug).first()
+    if row is None:
+        raise NotFound(f"no edition {edition_slug!r}", code="edition_not_found")
+    return int(row["id"])
+
+
 async def grant_role(user_id: int, edition_slug: str, role: Role) -> bool:
     """Give ``role`` in the edition; return False if it was already held. Organisers may open the admin."""
-    edition = await Edition.objects().where(Edition.slug == edition_slug).first()
-    if edition is None:
-        raise NotFound(f"no edition {edition_slug!r}", code="edition_not_found")
+    edition_id = await _edition_id(edition_slug)
     exists = await Membership.exists().where(
-        (Membership.user == user_id) & (Membership.edition == edition.id) & (Membership.role == role.value)
+        (Membership.user == user_id) & (Membership.edition == edition_id) & (Membership.role == role.value)
     )
     if exists:
         return False
-    await Membership.insert(Membership(user=user_id, edition=edition.id, role=role.value, created_at=_now()))
+    await Membership.insert(Membership(user=user_id, edition=edition_id, role=role.value, created_at=_now()))
     if role is Role.ORGANISER:
         await BaseUser.update({BaseUser.admin: True}).where(BaseUser.id == user_id)
     return True
 
 
 async def revoke_role(user_id: int, edition_slug: str, role: Role) -> None:
-    edition = await Edition.objects().where(Edition.slug == edition_slug).first()
-    if edition is None:
-        raise NotFound(f"no edition {edition_slug!r}", code="edition_not_found")
+    edition_id = await _edition_id(edition_slug)
     await Membership.delete().where(
-        (Membership.user == user_id) & (Membership.edition == edition.id) & (Membership.role == role.value)
+        (Membership.user == user_id) & (Membership.edition == edition_id) & (Membership.role == role.value)
     )
     still_organiser = await Membership.exists().where(
         (Membership.user == user_id) & (Membership.role == Role.ORGANISER.value)
@@ -205,34 +209,31 @@ class IssuedToken:
     user_email: str
 
 
-async def _check_manages(actor: Principal | None, user_id: int) -> None:
-    """``actor`` may hold tokens of ``user_id`` only if it could do everything that account can.
+def manages(actor: Principal | None, target: Principal) -> bool:
+    """``actor`` may hold tokens of ``target`` only if it could do everything that account can.
 
     That is: the actor is the account itself, the CLI (None) or a superuser; or the account is no
     superuser and every edition where it holds a role is one the actor organises. Otherwise an
     organiser could give a role to a powerful account and then act as it through a token.
     """
+    if actor is None or actor.superuser or actor.user_id == target.user_id:
+        return True
+    return not target.superuser and bool(target.roles) and set(target.roles) <= set(actor.editions_with(Role.ORGANISER))
+
+
+async def _manages(actor: Principal | None, user_id: int) -> bool:
     if actor is None or actor.superuser or actor.user_id == user_id:
-        return
-    user = await BaseUser.objects().where(BaseUser.id == user_id).first()
-    editions = {
-        row["edition.slug"]
-        for row in await Membership.select(Membership.edition.slug).where(Membership.user == user_id)
-    }
-    organised = set(actor.editions_with(Role.ORGANISER))
-    if user is None or user.superuser or not editions or not editions <= organised:
+        return True
+    target = await load_principal(user_id, via="token")
+    return target is not None and manages(actor, target)
+
+
+async def _check_manages(actor: Principal | None, user_id: int) -> None:
+    if not await _manages(actor, user_id):
         raise Forbidden(
             "tokens can be made and managed only for accounts whose roles are all in editions you organise",
             code="not_your_account",
         )
-
-
-async def _manages(actor: Principal | None, user_id: int) -> bool:
-    try:
-        await _check_manages(actor, user_id)
-    except Forbidden:
-        return False
-    return True
 
 
 async def issue_token(actor: Principal | None, user_email: str, name: str) -> IssuedToken:
@@ -289,31 +290,23 @@ async def principal_for_token(secret: str) -> Principal | None:
     )
     if token is None:
         return None
-    if token.created_by is not None and int(token.created_by) != int(token.user):
+    principal = await load_principal(int(token.user), via="token")
+    if principal is None:
+        return None
+    if token.created_by is not None and int(token.created_by) != principal.user_id:
         # The maker must still be allowed to act as this account: if the account has since gained
         # roles elsewhere (or become a superuser), the organiser's token stops working.
         maker = await load_principal(int(token.created_by), via="token")
-        if maker is None or not await _manages(maker, int(token.user)):
+        if maker is None or not manages(maker, principal):
             return None
     now = _now()
     # Record use at most once a minute: a write per request would serialise SQLite.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(seconds=60):
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == token.id)
-    return await load_principal(int(token.user), via="token")
+    return principal
 
 
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
-    id: int
-    name: str
-    prefix: str
-    user_email: str
-    created_at: dt.datetime
-    last_used_at: dt.datetime | None
-    revoked: bool
-
-
-async def list_tokens(actor: Principal | None) -> list[TokenInfo]:
+async def list_tokens(actor: Principal | None) -> list[TokenOut]:
     """Tokens of the accounts ``actor`` manages (all for superusers and the CLI)."""
     query = ApiToken.select(
         ApiToken.id,
@@ -329,7 +322,7 @@ async def list_tokens(actor: Principal | None) -> list[TokenInfo]:
     allowed = {uid: await _manages(actor, uid) for uid in {int(r["user"]) for r in all_rows}}
     rows = [row for row in all_rows if allowed[int(row["user"])]]
     return [
-        TokenInfo(
+        TokenOut(
             id=r["id"],
             name=r["name"],
             prefix=r["prefix"],
@@ -342,15 +335,7 @@ async def list_tokens(actor: Principal | None) -> list[TokenInfo]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class MemberInfo:
-    user_id: int
-    email: str
-    display_name: str
-    roles: list[str]
-
-
-async def list_members(edition_slug: str) -> list[MemberInfo]:
+async def list_members(edition_slug: str) -> list[MemberOut]:
     """People holding a role in the edition, with their roles there."""
     rows = await Membership.select(
         Membership.user,
@@ -359,25 +344,24 @@ async def list_members(edition_slug: str) -> list[MemberInfo]:
         Membership.user.first_name,
         Membership.user.last_name,
     ).where(Membership.edition.slug == edition_slug)
-    people: dict[int, MemberInfo] = {}
+    people: dict[int, MemberOut] = {}
     for r in rows:
         uid = int(r["user"])
         if uid not in people:
             name = f"{r['user.first_name']} {r['user.last_name']}".strip() or r["user.username"]
-            people[uid] = MemberInfo(user_id=uid, email=r["user.username"], display_name=name, roles=[])
+            people[uid] = MemberOut(user_id=uid, email=r["user.username"], display_name=name, roles=[])
         people[uid].roles.append(r["role"])
     return sorted(people.values(), key=lambda m: m.email)
 
 
-async def add_member(edition_slug: str, email: str, role: Role, password: str | None) -> MemberInfo:
+async def add_member(edition_slug: str, email: str, role: Role, password: str | None) -> MemberOut:
     """Give a person a role in the edition, creating the account first when ``password`` is given.
 
     ``NotFound`` (code ``edition_not_found``) for an unknown edition, (code ``user_not_found``) when
     the account does not exist and no password was given. The account and its role are written in
     one transaction: a failure leaves neither.
     """
-    if not await Edition.exists().where(Edition.slug == edition_slug):
-        raise NotFound(f"no edition {edition_slug!r}", code="edition_not_found")
+    await _edition_id(edition_slug)
     async with BaseUser._meta.db.transaction():
         try:
             user = await get_user_by_email(email)

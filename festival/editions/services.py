@@ -27,8 +27,8 @@ from festival.tables import Edition, EditionPartner, Membership, Partner, Series
 PUBLIC_STATUSES = ("published", "archived")
 
 
-def _json(value: Any) -> Any:
-    """Piccolo returns JSON columns as text unless asked to load them; accept both."""
+def json_value(value: Any) -> Any:
+    """Piccolo (and Piccolo Admin) give JSON columns as text unless asked to load them; accept both."""
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -106,7 +106,7 @@ def check_languages(value: list[str]) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def _check_days(first: dt.date, last: dt.date) -> None:
+def check_days(first: dt.date, last: dt.date) -> None:
     if last < first:
         raise ValidationFailed(
             f"last_day {last.isoformat()} is before first_day {first.isoformat()}", code="invalid_dates"
@@ -117,24 +117,46 @@ def can_see_drafts(actor: Principal | None, edition_slug: str) -> bool:
     return actor is not None and actor.has_role(edition_slug, *Role)
 
 
+async def _check_organises_series(actor: Principal, series: Series, doing: str) -> None:
+    """Superusers, or organisers of an edition of ``series``; ``Forbidden`` otherwise."""
+    if actor.superuser:
+        return
+    editions = await Edition.select(Edition.slug).where(Edition.series == series.id)
+    if not any(actor.has_role(e["slug"], Role.ORGANISER) for e in editions):
+        raise Forbidden(f"only organisers of {series.slug} may {doing}", code="role_required")
+
+
 # --- series -----------------------------------------------------------------------------------
 
 
-async def _series_out(row: Series, lang: str | None, actor: Principal | None = None) -> s.SeriesOut:
-    editions = [
-        e
-        for e in await Edition.select(Edition.slug, Edition.status)
-        .where(Edition.series == row.id)
+async def _visible_editions(actor: Principal | None, series_ids: list[int]) -> dict[int, list[str]]:
+    """Slugs of the editions ``actor`` may see, per series, earliest first: one query for all series."""
+    rows = (
+        await Edition.select(Edition.series, Edition.slug, Edition.status)
+        .where(Edition.series.is_in(series_ids))
         .order_by(Edition.first_day)
-        if e["status"] in PUBLIC_STATUSES or can_see_drafts(actor, e["slug"])
-    ]
+        if series_ids
+        else []
+    )
+    visible: dict[int, list[str]] = {series_id: [] for series_id in series_ids}
+    for e in rows:
+        if e["status"] in PUBLIC_STATUSES or can_see_drafts(actor, e["slug"]):
+            visible[e["series"]].append(e["slug"])
+    return visible
+
+
+def _series_out(row: Series, lang: str | None, editions: list[str]) -> s.SeriesOut:
     return s.SeriesOut(
         slug=row.slug,
-        name=localize(_json(row.names), lang),
-        names=_json(row.names),
-        descriptions=_json(row.descriptions),
-        editions=[e["slug"] for e in editions],
+        name=localize(json_value(row.names), lang),
+        names=json_value(row.names),
+        descriptions=json_value(row.descriptions),
+        editions=editions,
     )
+
+
+async def _one_series_out(row: Series, lang: str | None, actor: Principal | None) -> s.SeriesOut:
+    return _series_out(row, lang, (await _visible_editions(actor, [row.id]))[row.id])
 
 
 async def _get_series(slug: str) -> Series:
@@ -147,11 +169,12 @@ async def _get_series(slug: str) -> Series:
 async def list_series(actor: Principal | None, lang: str | None = None) -> list[s.SeriesOut]:
     """Every series, each with the editions the actor may see (drafts only for their staff)."""
     rows = await Series.objects().order_by(Series.slug).output(load_json=True)
-    return [await _series_out(row, lang, actor) for row in rows]
+    editions = await _visible_editions(actor, [row.id for row in rows])
+    return [_series_out(row, lang, editions[row.id]) for row in rows]
 
 
 async def get_series(slug: str, actor: Principal | None, lang: str | None = None) -> s.SeriesOut:
-    return await _series_out(await _get_series(slug), lang, actor)
+    return await _one_series_out(await _get_series(slug), lang, actor)
 
 
 async def create_series(data: s.SeriesIn) -> s.SeriesOut:
@@ -165,23 +188,20 @@ async def create_series(data: s.SeriesIn) -> s.SeriesOut:
         updated_at=_now(),
     )
     await row.save()
-    return await _series_out(row, None)
+    return _series_out(row, None, [])
 
 
 async def update_series(actor: Principal, slug: str, patch: s.SeriesPatch) -> s.SeriesOut:
     """Superusers, or organisers of an edition of the series, may edit it."""
     row = await _get_series(slug)
-    if not actor.superuser:
-        editions = await Edition.select(Edition.slug).where(Edition.series == row.id)
-        if not any(actor.has_role(e["slug"], Role.ORGANISER) for e in editions):
-            raise Forbidden(f"only organisers of {slug} may edit it", code="role_required")
+    await _check_organises_series(actor, row, "edit it")
     if patch.names is not msgspec.UNSET:
         row.names = check_texts(patch.names, "names", required=True)
     if patch.descriptions is not msgspec.UNSET:
         row.descriptions = check_texts(patch.descriptions, "descriptions")
     row.updated_at = _now()
     await row.save()
-    return await _series_out(row, None, actor)
+    return await _one_series_out(row, None, actor)
 
 
 # --- editions ---------------------------------------------------------------------------------
@@ -239,14 +259,11 @@ async def create_edition(actor: Principal, data: s.EditionIn) -> s.EditionOut:
     edition (``Forbidden``). ``Conflict`` if the slug is taken, ``ValidationFailed`` for bad values.
     """
     series = await _get_series(data.series)
-    if not actor.superuser:
-        siblings = await Edition.select(Edition.slug).where(Edition.series == series.id)
-        if not any(actor.has_role(e["slug"], Role.ORGANISER) for e in siblings):
-            raise Forbidden(f"only organisers of {data.series} may add editions to it", code="role_required")
+    await _check_organises_series(actor, series, "add editions to it")
     check_edition_slug(data.slug)
     if await Edition.exists().where(Edition.slug == data.slug):
         raise Conflict(f"an edition {data.slug!r} already exists", code="slug_taken")
-    _check_days(data.first_day, data.last_day)
+    check_days(data.first_day, data.last_day)
     row = Edition(
         series=series.id,
         year=data.year,
@@ -278,19 +295,9 @@ async def update_edition(actor: Principal, slug: str, patch: s.EditionPatch) -> 
     row = await Edition.objects().where(Edition.slug == slug).first()
     if row is None:  # pragma: no cover - checked just above
         raise NotFound(f"no edition {slug!r}", code="edition_not_found")
-    changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET}
-    for name in ("names", "descriptions", "city"):
-        if name in changes:
-            changes[name] = check_texts(changes[name], name, required=name != "descriptions")
-    if "time_zone" in changes:
-        check_time_zone(changes["time_zone"])
-    if "currency" in changes:
-        check_currency(changes["currency"])
-    if "languages" in changes:
-        changes["languages"] = check_languages(changes["languages"])
-    for name, value in changes.items():
+    for name, value in _changes(patch).items():
         setattr(row, name, value)
-    _check_days(row.first_day, row.last_day)
+    check_days(row.first_day, row.last_day)
     row.updated_at = _now()
     await row.save()
     return await get_edition(slug, actor)
@@ -303,16 +310,16 @@ def _venue_out(row: Venue, edition_slug: str, lang: str | None) -> s.VenueOut:
     return s.VenueOut(
         slug=row.slug,
         edition=edition_slug,
-        name=localize(_json(row.names), lang),
-        names=_json(row.names),
-        descriptions=_json(row.descriptions),
+        name=localize(json_value(row.names), lang),
+        names=json_value(row.names),
+        descriptions=json_value(row.descriptions),
         address=row.address,
         latitude=row.latitude,
         longitude=row.longitude,
         capacity=row.capacity,
         time_zone=row.time_zone,
-        opening_hours=msgspec.convert(_json(row.opening_hours), list[s.OpeningHours]),
-        accessibility=_json(row.accessibility),
+        opening_hours=msgspec.convert(json_value(row.opening_hours), list[s.OpeningHours]),
+        accessibility=json_value(row.accessibility),
         updated_at=row.updated_at,
     )
 
@@ -347,6 +354,47 @@ def check_opening_hours(value: list[s.OpeningHours]) -> list[dict[str, Any]]:
     return result
 
 
+REQUIRED_TEXTS = frozenset({"names", "city"})
+TEXT_FIELDS = frozenset({"names", "descriptions", "city", "accessibility"})
+
+
+def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check and normalise the fields present in ``values`` (a patch, or what the admin sends).
+
+    One rule per field name, whichever table it belongs to; raise ``ValidationFailed`` on the first
+    bad value. Fields without a rule pass unchanged (their types are the schemas' business).
+    """
+    cleaned = dict(values)
+    for name, value in values.items():
+        if name in TEXT_FIELDS and isinstance(value, Mapping):  # a partner's city is plain text
+            cleaned[name] = check_texts(value, name, required=name in REQUIRED_TEXTS)
+        elif name == "time_zone" and value is not None:
+            check_time_zone(value)
+        elif name == "currency":
+            check_currency(value)
+        elif name == "languages":
+            cleaned[name] = check_languages(value)
+        elif name == "opening_hours":
+            cleaned[name] = check_opening_hours(_converted(value, list[s.OpeningHours], name))
+        elif name == "website":
+            cleaned[name] = check_website(value)
+        elif name == "slug":
+            _converted(value, s.Slug, name)
+    return cleaned
+
+
+def _converted(value: Any, kind: Any, name: str) -> Any:
+    try:
+        return msgspec.convert(value, kind, from_attributes=True)
+    except msgspec.ValidationError as exc:
+        raise ValidationFailed(f"{name}: {exc}", code="invalid") from None
+
+
+def _changes(patch: msgspec.Struct) -> dict[str, Any]:
+    """The fields a PATCH body actually sets, checked."""
+    return clean_fields({f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET})
+
+
 async def create_venue(actor: Principal, edition: str, data: s.VenueIn) -> s.VenueOut:
     """Add a venue; its time zone defaults to the edition's. ``Conflict`` if the slug is taken there."""
     ed = await _edition_row(edition, actor)
@@ -373,15 +421,7 @@ async def create_venue(actor: Principal, edition: str, data: s.VenueIn) -> s.Ven
 async def update_venue(actor: Principal, edition: str, slug: str, patch: s.VenuePatch) -> s.VenueOut:
     ed = await _edition_row(edition, actor)
     row = await _venue(ed["id"], slug)
-    changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET}
-    for name in ("names", "descriptions", "accessibility"):
-        if name in changes:
-            changes[name] = check_texts(changes[name], name, required=name == "names")
-    if "time_zone" in changes:
-        check_time_zone(changes["time_zone"])
-    if "opening_hours" in changes:
-        changes["opening_hours"] = check_opening_hours(changes["opening_hours"])
-    for name, value in changes.items():
+    for name, value in _changes(patch).items():
         setattr(row, name, value)
     row.updated_at = _now()
     await row.save()
@@ -394,9 +434,9 @@ async def update_venue(actor: Principal, edition: str, slug: str, patch: s.Venue
 def _partner_out(row: Partner, lang: str | None) -> s.PartnerOut:
     return s.PartnerOut(
         slug=row.slug,
-        name=localize(_json(row.names), lang),
-        names=_json(row.names),
-        descriptions=_json(row.descriptions),
+        name=localize(json_value(row.names), lang),
+        names=json_value(row.names),
+        descriptions=json_value(row.descriptions),
         kind=row.kind,
         city=row.city,
         website=row.website,
@@ -462,13 +502,7 @@ async def update_partner(actor: Principal, slug: str, patch: s.PartnerPatch) -> 
     """Edit a partner; ``Forbidden`` unless the actor organises every edition it appears in."""
     row = await _partner(slug)
     await _check_partner_editor(actor, row)
-    changes = {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET}
-    for name in ("names", "descriptions"):
-        if name in changes:
-            changes[name] = check_texts(changes[name], name, required=name == "names")
-    if "website" in changes:
-        changes["website"] = check_website(changes["website"])
-    for name, value in changes.items():
+    for name, value in _changes(patch).items():
         setattr(row, name, value)
     row.updated_at = _now()
     await row.save()

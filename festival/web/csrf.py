@@ -8,6 +8,7 @@ Piccolo Admin under ``/admin`` has its own CSRF protection.
 from __future__ import annotations
 
 from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import Receive, Scope, Send
@@ -34,19 +35,7 @@ def csrf_config(secret: str, secure: bool) -> CSRFConfig:
 class FestivalCSRFMiddleware(CSRFMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope.get("method") not in self.config.safe_methods:
-            cookies = _cookie_names(scope)
-            if SESSION_COOKIE not in cookies and scope.get("path") not in ALWAYS_CHECKED:
+            if SESSION_COOKIE not in ASGIConnection(scope).cookies and scope.get("path") not in ALWAYS_CHECKED:
                 await self.app(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
-
-
-def _cookie_names(scope: Scope) -> set[str]:
-    names: set[str] = set()
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                name = part.split("=", 1)[0].strip()
-                if name:
-                    names.add(name)
-    return names

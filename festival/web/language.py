@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from typing import Any
 
+from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -11,20 +12,11 @@ from festival.i18n import LANGUAGE_COOKIE, current_language, is_language, negoti
 
 
 def language_of(scope: Scope) -> str:
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    asked = query.get("lang", [""])[0]
-    if is_language(asked):
-        return asked
-    accept = None
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                name, _, val = part.strip().partition("=")
-                if name == LANGUAGE_COOKIE and is_language(val):
-                    return val
-        elif key == b"accept-language":
-            accept = value.decode("latin-1")
-    return negotiate(accept)
+    connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+    for asked in (connection.query_params.get("lang", ""), connection.cookies.get(LANGUAGE_COOKIE, "")):
+        if is_language(asked):
+            return asked
+    return negotiate(connection.headers.get("accept-language"))
 
 
 class LanguageMiddleware:
