@@ -155,6 +155,10 @@ def _edition_scoped(table: type[Table]) -> list[Hook]:
             _require_superuser(principal)
         else:
             await _require_organiser(principal, cast(Any, row).edition)
+        for column in table._meta.columns:
+            # A script (or an older admin form) may leave a newer column out: it arrives as None.
+            if getattr(row, column._meta.name) is None and not column._meta.null and column.default is not None:
+                setattr(row, column._meta.name, column.get_default_value())
         values = {c._meta.name: getattr(row, c._meta.name) for c in table._meta.columns}
         _check_values(table, {k: v for k, v in values.items() if k not in FOREIGN_KEYS}, principal, creating=True)
         if is_edition:

@@ -34,13 +34,17 @@ from festival.auth.throttle import create_throttle
 from festival.editions import controllers as edition_controllers
 from festival.health import HealthController
 from festival.jobs import JobQueue, create_queue
+from festival.people import controllers as people_controllers
 from festival.settings import Settings, load_settings
 from festival.web import deps
 from festival.web.csrf import FestivalCSRFMiddleware, csrf_config
 from festival.web.errors import handle_exception
 from festival.web.language import LanguageMiddleware
-from festival.web.pages import EditionPageController, PageController
+from festival.web.pages import PageController
 from festival.web.security import SecurityMiddleware
+from schedule import controllers as schedule_controllers
+from schedule import manage as schedule_manage
+from schedule import pages as schedule_pages
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 VERSION = "0.1.0"
@@ -96,10 +100,13 @@ def create_app(
     return Litestar(
         route_handlers=[
             PageController,
-            EditionPageController,
             HealthController,
             *auth_controllers.CONTROLLERS,
             *edition_controllers.CONTROLLERS,
+            *people_controllers.CONTROLLERS,
+            *schedule_controllers.CONTROLLERS,
+            *schedule_manage.CONTROLLERS,
+            *schedule_pages.CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], opt={"access": "public"}, include_in_schema=False
             ),

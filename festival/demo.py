@@ -1,13 +1,15 @@
 """Demo data: the Helsinki Spring Festival 2027 and Moi Helsinki 2027, with an account for every role.
 
 Idempotent: whatever exists (by slug or e-mail) is left as it is, so running it twice changes nothing.
-Later parts of the system extend it through ``DEMO_EXTENSIONS``.
+Later parts of the system extend it through ``DEMO_EXTENSIONS``: ``"module:function"`` names of async
+functions that return how many rows of each kind they created (strings, as in ``JOB_MODULES``,
+because the core must not import the parts built on it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +117,7 @@ VENUES: list[dict[str, Any]] = [
         "latitude": 60.16948,
         "longitude": 24.93296,
         "capacity": 5000,
+        "changeover_min": 10,
         "accessibility": _SQUARE,
     },
     {
@@ -150,6 +153,7 @@ VENUES: list[dict[str, Any]] = [
         "latitude": 60.17383,
         "longitude": 24.93785,
         "capacity": 300,
+        "changeover_min": 15,
         "opening_hours": [
             {"weekdays": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "22:00"},
             {"weekdays": [6, 7], "opens": "10:00", "closes": "20:00"},
@@ -169,6 +173,7 @@ VENUES: list[dict[str, Any]] = [
         "latitude": 60.17355,
         "longitude": 24.93375,
         "capacity": 1704,
+        "changeover_min": 30,
         "opening_hours": [{"weekdays": [1, 2, 3, 4, 5, 6, 7], "opens": "09:00", "closes": "23:00"}],
         "accessibility": {
             "en": "Wheelchair places in the Concert Hall; induction loop; lifts to every floor.",
@@ -190,6 +195,7 @@ VENUES: list[dict[str, Any]] = [
         "latitude": 60.18236,
         "longitude": 24.95648,
         "capacity": 180,
+        "changeover_min": 15,
         "opening_hours": [
             {"weekdays": [1, 2, 3, 4, 5], "opens": "10:00", "closes": "21:00"},
             {"weekdays": [6], "opens": "11:00", "closes": "17:00"},
@@ -214,6 +220,22 @@ VENUES: list[dict[str, Any]] = [
             "fi": "Lahden ympäri kulkevat polut ovat päällystettyjä; katselualueet molemmilla rannoilla.",
             "sv": "Stigarna runt viken är belagda; åskådarplatser på båda stränderna.",
             "zh": "湖湾环路为铺装路面；两岸均设观赏区。",
+        },
+    },
+    {
+        "edition": "hsf-2027",
+        "slug": "senaatintori",
+        "names": {"en": "Senate Square", "fi": "Senaatintori", "sv": "Senatstorget", "zh": "议会广场"},
+        "address": "Senaatintori, 00170 Helsinki",
+        "latitude": 60.16952,
+        "longitude": 24.95207,
+        "capacity": 10000,
+        "changeover_min": 20,
+        "accessibility": {
+            "en": "Cobbled square; step-free viewing area by Aleksanterinkatu.",
+            "fi": "Mukulakivetty aukio; esteetön katselualue Aleksanterinkadun puolella.",
+            "sv": "Kullerstensbelagt torg; tillgänglig åskådarplats vid Alexandersgatan.",
+            "zh": "鹅卵石广场；亚历山大街一侧设无障碍观看区。",
         },
     },
     {
@@ -244,6 +266,23 @@ VENUES: list[dict[str, Any]] = [
             "en": "Mostly step-free; some galleries up stairs.",
             "zh": "大部分区域无台阶；部分画廊需走楼梯。",
         },
+    },
+    {
+        "edition": "moi-helsinki-2027",
+        "slug": "beijing-concert-hall",
+        "names": {
+            "en": "Beijing Concert Hall",
+            "fi": "Pekingin konserttitalo",
+            "sv": "Pekings konserthus",
+            "zh": "北京音乐厅",
+        },
+        "address": "西城区北新华街1号, 北京 100031",
+        "latitude": 39.90180,
+        "longitude": 116.38230,
+        "capacity": 1024,
+        "changeover_min": 30,
+        "opening_hours": [{"weekdays": [1, 2, 3, 4, 5, 6, 7], "opens": "09:00", "closes": "22:30"}],
+        "accessibility": {"en": "Lift to the stalls; wheelchair places.", "zh": "电梯直达池座；设轮椅座位。"},
     },
 ]
 
@@ -322,8 +361,8 @@ ACCOUNTS = [
     DemoAccount(f"moi-organiser@{DEMO_DOMAIN}", "Mei", "Organiser", (("moi-helsinki-2027", Role.ORGANISER),)),
 ]
 
-# Later parts add their own demo data here: async functions run after the core data.
-DEMO_EXTENSIONS: list[Callable[[], Awaitable[None]]] = []
+# Later parts add their own demo data here: async functions run after the core data, in this order.
+DEMO_EXTENSIONS: tuple[str, ...] = ("schedule.demo:load_programme",)
 
 
 def _now() -> dt.datetime:
@@ -391,7 +430,9 @@ async def load_demo() -> DemoReport:
             if await auth.grant_role(int(user.id), edition_slug, role):
                 created["roles"] += 1
     for extension in DEMO_EXTENSIONS:
-        await extension()
+        module, _, function = extension.partition(":")
+        extra: dict[str, int] = await getattr(importlib.import_module(module), function)()
+        created |= extra
     return DemoReport(created=created)
 
 

@@ -11,6 +11,9 @@ from festival.tables import (
     EmailMessage,
     Membership,
     Partner,
+    Performer,
+    PerformerMember,
+    Person,
     Series,
     Venue,
 )
@@ -20,7 +23,19 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "festival"
 APP_CONFIG = AppConfig(
     app_name="festival",
     migrations_folder_path=str(MIGRATIONS),
-    table_classes=[Series, Edition, Venue, Partner, EditionPartner, Membership, ApiToken, EmailMessage],
+    table_classes=[
+        Series,
+        Edition,
+        Venue,
+        Partner,
+        EditionPartner,
+        Performer,
+        Person,
+        PerformerMember,
+        Membership,
+        ApiToken,
+        EmailMessage,
+    ],
     migration_dependencies=[
         "piccolo.apps.user.piccolo_app",
         "piccolo_api.session_auth.piccolo_app",

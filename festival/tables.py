@@ -52,6 +52,8 @@ class Edition(Table, tablename="festival_edition"):
     currency = Varchar(length=3)
     languages = JSON(default=["en"])
     status = Varchar(length=20, default="draft")
+    # Minimum minutes a performer needs between slots at two different venues (travel, costume).
+    venue_change_min = Integer(default=30)
     updated_at = Timestamptz()
 
 
@@ -71,6 +73,8 @@ class Venue(Table, tablename="festival_venue"):
     time_zone = Varchar(length=64)
     opening_hours = JSON(default=[])
     accessibility = JSON(default={})
+    # Minutes to clear and reset the stage between two slots; a closer slot is a double booking.
+    changeover_min = Integer(default=0)
     updated_at = Timestamptz()
 
 
@@ -96,6 +100,49 @@ class EditionPartner(Table, tablename="festival_edition_partner"):
     edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
     partner = ForeignKey(references=Partner, on_delete=OnDelete.cascade)
     role = Varchar(length=40, default="partner")
+
+
+class Performer(Table, tablename="festival_performer"):
+    """A group or a person on stage. Shared across editions; logistics plans their travel.
+
+    ``display_name`` is how the programme shows them; ``name_zh`` and ``name_latin`` are the name in
+    Chinese characters and in Latin letters (e.g. 北京京剧院 / Beijing Jingju Theatre Company).
+    ``contact_email`` is private: it gets the programme-change messages.
+    """
+
+    id: Serial
+
+    slug = Varchar(length=80, unique=True)
+    kind = Varchar(length=10, default="group")
+    origin = Varchar(length=20, default="other")
+    display_name = Varchar(length=200)
+    name_zh = Varchar(length=200, default="")
+    name_latin = Varchar(length=200, default="")
+    biographies = JSON(default={})
+    website = Varchar(length=255, default="")
+    contact_email = Varchar(length=255, default="")
+    updated_at = Timestamptz()
+
+
+class Person(Table, tablename="festival_person"):
+    """A human being who takes part: a member of a performer (and, with logistics, of a delegation)."""
+
+    id: Serial
+
+    display_name = Varchar(length=200)
+    name_zh = Varchar(length=200, default="")
+    email = Varchar(length=255, default="")
+    updated_at = Timestamptz()
+
+
+class PerformerMember(Table, tablename="festival_performer_member"):
+    """Who belongs to a performing group, and in what role (e.g. erhu, lead dancer)."""
+
+    id: Serial
+
+    performer = ForeignKey(references=Performer, on_delete=OnDelete.cascade)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade)
+    role = Varchar(length=80, default="")
 
 
 class Membership(Table, tablename="festival_membership"):

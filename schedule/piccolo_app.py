@@ -4,12 +4,14 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from schedule.tables import Category, ItemPerformer, ProgrammeItem, ProgrammeVersion, Slot
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "schedule"
 
 APP_CONFIG = AppConfig(
     app_name="schedule",
     migrations_folder_path=str(MIGRATIONS),
-    table_classes=[],
+    table_classes=[Category, ProgrammeItem, ItemPerformer, Slot, ProgrammeVersion],
     migration_dependencies=["festival.piccolo_app"],
     commands=[],
 )

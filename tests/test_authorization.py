@@ -19,7 +19,7 @@ from festival.demo import DEMO_DOMAIN, DEMO_PASSWORD
 pytestmark = pytest.mark.anyio
 
 ROLES = ["anonymous", "organiser", "moi-organiser", "logistics", "boxoffice", "gate", "performer", "admin"]
-KNOWN_ACCESS = {"public", "signed-in", "organiser:any", "edition:organiser", "superuser", "admin"}
+KNOWN_ACCESS = {"public", "signed-in", "organiser:any", "staff:any", "edition:organiser", "superuser", "admin"}
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,158 @@ TABLE = [
         "/api/v1/editions/{edition:str}/members/{user_id:int}/{role:str}",
         "-Y-----Y",
     ),
+    # Performers: organisers and logistics coordinators of any edition.
+    Row("staff:any", "GET", "/api/v1/performers", "/api/v1/performers", "-YYY---Y"),
+    Row("staff:any", "GET", "/api/v1/performers/li-na-erhu", "/api/v1/performers/{performer:str}", "-YYY---Y"),
+    Row(
+        "staff:any",
+        "POST",
+        "/api/v1/performers",
+        "/api/v1/performers",
+        "-YYY---Y",
+        {"slug": "authz-performer", "display_name": "Authz"},
+    ),
+    Row(
+        "staff:any",
+        "PATCH",
+        "/api/v1/performers/li-na-erhu",
+        "/api/v1/performers/{performer:str}",
+        "-YYY---Y",
+        {"website": "https://example.org/"},
+    ),
+    Row(
+        "organiser:any",
+        "POST",
+        "/api/v1/categories",
+        "/api/v1/categories",
+        "-YY----Y",
+        {"slug": "authz-category", "names": {"en": "Authz"}},
+    ),
+    # The programme draft of one edition: its organisers.
+    Row(
+        "edition:organiser",
+        "GET",
+        "/api/v1/editions/hsf-2027/items",
+        "/api/v1/editions/{edition:str}/items",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "GET",
+        "/api/v1/editions/hsf-2027/items/fireworks",
+        "/api/v1/editions/{edition:str}/items/{item:str}",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
+        "/api/v1/editions/hsf-2027/items",
+        "/api/v1/editions/{edition:str}/items",
+        "-Y-----Y",
+        {"slug": "authz-item", "titles": {"en": "Authz"}},
+    ),
+    Row(
+        "edition:organiser",
+        "PATCH",
+        "/api/v1/editions/hsf-2027/items/fireworks",
+        "/api/v1/editions/{edition:str}/items/{item:str}",
+        "-Y-----Y",
+        {"tags": ["culture"]},
+    ),
+    Row(
+        "edition:organiser",
+        "DELETE",
+        "/api/v1/editions/hsf-2027/items/authz-item",
+        "/api/v1/editions/{edition:str}/items/{item:str}",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "GET",
+        "/api/v1/editions/hsf-2027/slots",
+        "/api/v1/editions/{edition:str}/slots",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "GET",
+        "/api/v1/editions/hsf-2027/slots/{slot_id}",
+        "/api/v1/editions/{edition:str}/slots/{slot:int}",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
+        "/api/v1/editions/hsf-2027/slots",
+        "/api/v1/editions/{edition:str}/slots",
+        "-Y-----Y",
+        {"venue": "oodi", "item": "fireworks", "start": "2027-02-08T12:00", "end": "2027-02-08T13:00"},
+    ),
+    Row(
+        "edition:organiser",
+        "PATCH",
+        "/api/v1/editions/hsf-2027/slots/{slot_id}",
+        "/api/v1/editions/{edition:str}/slots/{slot:int}",
+        "-Y-----Y",
+        {"note": "authz"},
+    ),
+    Row(
+        "edition:organiser",
+        "DELETE",
+        "/api/v1/editions/hsf-2027/slots/{slot_id}",
+        "/api/v1/editions/{edition:str}/slots/{slot:int}",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "GET",
+        "/api/v1/editions/hsf-2027/warnings",
+        "/api/v1/editions/{edition:str}/warnings",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
+        "/api/v1/editions/hsf-2027/versions",
+        "/api/v1/editions/{edition:str}/versions",
+        "-Y-----Y",
+        {"name": "authz", "acknowledge_warnings": True},
+    ),
+    # The organisers' pages of the programme (forms; bearer tokens here, so no CSRF token is needed).
+    Row("edition:organiser", "GET", "/hsf-2027/manage/", "/{edition:str}/manage", "-Y-----Y"),
+    Row("edition:organiser", "GET", "/hsf-2027/manage/items/new", "/{edition:str}/manage/items/new", "-Y-----Y"),
+    Row("edition:organiser", "POST", "/hsf-2027/manage/items/new", "/{edition:str}/manage/items/new", "-Y-----Y"),
+    Row(
+        "edition:organiser",
+        "GET",
+        "/hsf-2027/manage/items/fireworks",
+        "/{edition:str}/manage/items/{item:str}",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
+        "/hsf-2027/manage/items/fireworks",
+        "/{edition:str}/manage/items/{item:str}",
+        "-Y-----Y",
+    ),
+    Row("edition:organiser", "GET", "/hsf-2027/manage/slots/new", "/{edition:str}/manage/slots/new", "-Y-----Y"),
+    Row("edition:organiser", "POST", "/hsf-2027/manage/slots/new", "/{edition:str}/manage/slots/new", "-Y-----Y"),
+    Row(
+        "edition:organiser",
+        "GET",
+        "/hsf-2027/manage/slots/{slot_id}",
+        "/{edition:str}/manage/slots/{slot:int}",
+        "-Y-----Y",
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
+        "/hsf-2027/manage/slots/{slot_id}",
+        "/{edition:str}/manage/slots/{slot:int}",
+        "-Y-----Y",
+    ),
+    Row("edition:organiser", "POST", "/hsf-2027/manage/publish", "/{edition:str}/manage/publish", "-Y-----Y"),
     # Piccolo Admin: organisers and superusers, with the festival's own session cookie.
     Row("admin", "GET", "/admin/api/tables/", "/admin", "-YY----Y"),
     Row("admin", "PATCH", "/admin/api/tables/festival_venue/{oodi_id}/", "/admin", "-Y-----Y", {"capacity": 300}),
@@ -247,7 +399,10 @@ async def test_authorization_table(app: Any, demo: Any) -> None:
     from festival.tables import Edition, Partner, Venue
 
     hsf = await Edition.objects().where(Edition.slug == "hsf-2027").first()
+    from schedule.tables import Slot
+
     ids = {
+        "slot_id": (await Slot.objects().where(Slot.edition == hsf.id).first()).id,
         "hsf_id": hsf.id,
         "oodi_id": (await Venue.objects().where((Venue.edition == hsf.id) & (Venue.slug == "oodi")).first()).id,
         "caisa_id": (await Partner.objects().where(Partner.slug == "caisa").first()).id,

@@ -128,3 +128,72 @@ async def test_keyboard_and_document_basics(chromium_browser: Browser, demo_site
             assert lang in LANGUAGES, f"{path}: <html lang> should be one of {LANGUAGES}, got {lang!r}"
             assert (await page.title()).strip(), f"{path}: the page has a title"
         problems.assert_none()
+
+
+async def programme_rows(page: Any) -> tuple[list[str], list[str]]:
+    """(venue slug, title) of every row of the programme page, in order."""
+    rows = page.locator("li.run")
+    venues = [v or "" for v in await rows.evaluate_all("rows => rows.map(r => r.dataset.venue)")]
+    titles = await rows.locator(".run-title a").all_inner_texts()
+    return venues, titles
+
+
+async def test_programme_venue_filter(chromium_browser: Browser, demo_site: Any, live_server: LiveServer) -> None:
+    async with open_page(chromium_browser, live_server) as (page, problems):
+        await page.goto("/hsf-2027/")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Helsinki Spring Festival 2027")
+        venues, titles = await programme_rows(page)
+        assert {"oodi", "narinkkatori"} <= set(venues)
+        assert "Opening ceremony" in titles  # at Narinkka Square
+
+        form = page.get_by_role("search", name="Filter the programme")
+        await form.get_by_label("Venue").select_option(label="Helsinki Central Library Oodi")
+        await form.get_by_role("button", name="Show").click()
+
+        await page.wait_for_url(re.compile(r"/hsf-2027/?\?.*venue=oodi"))
+        venues, titles = await programme_rows(page)
+        assert venues and set(venues) == {"oodi"}
+        assert "Opening ceremony" not in titles
+        assert "Calligraphy workshop" in titles
+        shown = await page.locator("li.run .run-venue").all_inner_texts()
+        assert shown and set(shown) == {"Helsinki Central Library Oodi"}
+        await expect(page.get_by_role("status")).to_have_text(f"{len(venues)} events")
+        await expect(form.get_by_label("Venue")).to_have_value("oodi")
+
+        await page.get_by_role("link", name="Clear filters").click()
+        await page.wait_for_url(live_server.url("/hsf-2027/"))
+        venues, _ = await programme_rows(page)
+        assert len(set(venues)) > 1
+        problems.assert_none()
+
+
+async def test_programme_switches_to_chinese_and_keeps_the_filters(
+    chromium_browser: Browser, demo_site: Any, live_server: LiveServer
+) -> None:
+    async with open_page(chromium_browser, live_server) as (page, problems):
+        await page.goto("/hsf-2027/")
+        form = page.get_by_role("search", name="Filter the programme")
+        await form.get_by_label("Venue").select_option("narinkkatori")
+        await form.get_by_label("Search").fill("dance")
+        await form.get_by_role("button", name="Show").click()
+        await page.wait_for_url(re.compile(r"venue=narinkkatori"))
+        venues, titles = await programme_rows(page)
+        assert set(venues) == {"narinkkatori"} and "Lion dance" in titles
+
+        await page.get_by_role("navigation", name="Language").get_by_role("link", name="中文").click()
+
+        await page.wait_for_url(re.compile(r"/hsf-2027/?\?.*venue=narinkkatori"))
+        await expect(page.locator("html")).to_have_attribute("lang", "zh")
+        await expect(page.get_by_role("link", name="舞狮").first).to_be_visible()
+        chinese_venues, chinese_titles = await programme_rows(page)
+        assert chinese_venues == venues  # the same rows, in Chinese
+        assert "舞狮" in chinese_titles and "Lion dance" not in chinese_titles
+        form = page.get_by_role("search")
+        await expect(form.locator("#filter-venue")).to_have_value("narinkkatori")
+        await expect(form.locator("#filter-q")).to_have_value("dance")
+
+        screenshot = artifact_path("programme-zh.png")
+        screenshot.unlink(missing_ok=True)
+        await page.screenshot(path=str(screenshot), full_page=True)
+        assert screenshot.read_bytes().startswith(PNG_SIGNATURE)
+        problems.assert_none()

@@ -97,15 +97,27 @@ async def test_a_crash_never_shows_a_stack_trace(db: Any, tmp_path: Path) -> Non
 
 
 async def test_demo_data_twice_changes_nothing(db: Any) -> None:
-    from festival.tables import Edition, Membership, Partner, Series, Venue
+    from festival.tables import Edition, Membership, Partner, Performer, Series, Venue
+    from schedule.tables import Category, ProgrammeItem, ProgrammeVersion, Slot
 
+    tables = (Series, Edition, Venue, Partner, Membership, Performer, Category, ProgrammeItem, Slot, ProgrammeVersion)
     first = await load_demo()
-    assert first.created == {"series": 2, "editions": 2, "venues": 9, "partners": 4, "accounts": 7, "roles": 6}
-    counts = [await t.count() for t in (Series, Edition, Venue, Partner, Membership)]
+    assert first.created == {
+        "series": 2,
+        "editions": 2,
+        "venues": 11,
+        "partners": 4,
+        "accounts": 7,
+        "roles": 6,
+        "categories": 8,
+        "performers": 18,
+        "slots": 67,
+    }
+    counts = [await t.count() for t in tables]
     stamps = await Edition.select(Edition.slug, Edition.updated_at).order_by(Edition.slug)
     second = await load_demo()
     assert not second.changed
-    assert [await t.count() for t in (Series, Edition, Venue, Partner, Membership)] == counts
+    assert [await t.count() for t in tables] == counts
     assert await Edition.select(Edition.slug, Edition.updated_at).order_by(Edition.slug) == stamps
     hsf = await Edition.objects().where(Edition.slug == "hsf-2027").first()
     assert str(hsf.first_day) == "2027-02-05" and hsf.time_zone == "Europe/Helsinki" and hsf.currency == "EUR"

@@ -14,6 +14,7 @@ LocalizedText = Annotated[
 ]
 EditionStatus = Literal["draft", "published", "archived"]
 PartnerKind = Literal["government", "cultural", "education", "business", "media", "other"]
+Minutes = Annotated[int, msgspec.Meta(ge=0, le=24 * 60, description="minutes")]
 HHMM = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="local time HH:MM")]
 
 
@@ -61,6 +62,7 @@ class EditionIn(msgspec.Struct, forbid_unknown_fields=True):
     languages: list[str] = msgspec.field(default_factory=lambda: ["en"])
     descriptions: LocalizedText = {}
     status: EditionStatus = "draft"
+    venue_change_min: Minutes = 30
 
 
 class EditionPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -74,6 +76,7 @@ class EditionPatch(msgspec.Struct, forbid_unknown_fields=True):
     currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] | msgspec.UnsetType = msgspec.UNSET
     languages: list[str] | msgspec.UnsetType = msgspec.UNSET
     status: EditionStatus | msgspec.UnsetType = msgspec.UNSET
+    venue_change_min: Minutes | msgspec.UnsetType = msgspec.UNSET
 
 
 class EditionOut(msgspec.Struct):
@@ -90,6 +93,7 @@ class EditionOut(msgspec.Struct):
     currency: str
     languages: list[str]
     status: str
+    venue_change_min: int
     updated_at: dt.datetime
 
 
@@ -104,6 +108,7 @@ class VenueIn(msgspec.Struct, forbid_unknown_fields=True):
     opening_hours: list[OpeningHours] = []
     accessibility: LocalizedText = {}
     descriptions: LocalizedText = {}
+    changeover_min: Minutes = 0
 
 
 class VenuePatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -116,6 +121,7 @@ class VenuePatch(msgspec.Struct, forbid_unknown_fields=True):
     opening_hours: list[OpeningHours] | msgspec.UnsetType = msgspec.UNSET
     accessibility: LocalizedText | msgspec.UnsetType = msgspec.UNSET
     descriptions: LocalizedText | msgspec.UnsetType = msgspec.UNSET
+    changeover_min: Minutes | msgspec.UnsetType = msgspec.UNSET
 
 
 class VenueOut(msgspec.Struct):
@@ -131,6 +137,7 @@ class VenueOut(msgspec.Struct):
     time_zone: str
     opening_hours: list[OpeningHours]
     accessibility: dict[str, str]
+    changeover_min: int
     updated_at: dt.datetime
 
 

@@ -222,6 +222,7 @@ def _edition_out(row: dict[str, Any], lang: str | None) -> s.EditionOut:
         currency=row["currency"],
         languages=row["languages"],
         status=row["status"],
+        venue_change_min=row["venue_change_min"],
         updated_at=row["updated_at"],
     )
 
@@ -235,6 +236,11 @@ async def _edition_row(slug: str, actor: Principal | None) -> dict[str, Any]:
     if not rows or (rows[0]["status"] not in PUBLIC_STATUSES and not can_see_drafts(actor, slug)):
         raise NotFound(f"no edition {slug!r}", code="edition_not_found")
     return dict(rows[0])
+
+
+async def edition_row(slug: str, actor: Principal | None) -> dict[str, Any]:
+    """The edition's columns (``series.slug`` included) for other parts; ``NotFound`` as for pages."""
+    return await _edition_row(slug, actor)
 
 
 async def list_editions(
@@ -277,6 +283,7 @@ async def create_edition(actor: Principal, data: s.EditionIn) -> s.EditionOut:
         currency=check_currency(data.currency),
         languages=check_languages(data.languages),
         status=data.status,
+        venue_change_min=data.venue_change_min,
         updated_at=_now(),
     )
     async with Edition._meta.db.transaction():
@@ -320,6 +327,7 @@ def _venue_out(row: Venue, edition_slug: str, lang: str | None) -> s.VenueOut:
         time_zone=row.time_zone,
         opening_hours=msgspec.convert(json_value(row.opening_hours), list[s.OpeningHours]),
         accessibility=json_value(row.accessibility),
+        changeover_min=row.changeover_min,
         updated_at=row.updated_at,
     )
 
@@ -412,6 +420,7 @@ async def create_venue(actor: Principal, edition: str, data: s.VenueIn) -> s.Ven
         time_zone=check_time_zone(data.time_zone or ed["time_zone"]),
         opening_hours=check_opening_hours(data.opening_hours),
         accessibility=check_texts(data.accessibility, "accessibility"),
+        changeover_min=data.changeover_min,
         updated_at=_now(),
     )
     await row.save()

@@ -32,18 +32,3 @@ class PageController(Controller):
         response = Redirect(target, status_code=303)
         response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", path="/")
         return response
-
-
-class EditionPageController(Controller):
-    path = "/{edition:str}"
-    include_in_schema = False
-
-    @get("/", opt={"access": "public"})
-    async def edition_page(
-        self, edition: FromPath[str], principal: NamedDependency[Principal | None], lang: NamedDependency[str]
-    ) -> Template:
-        """The edition's front page: dates, city, venues and partners (the programme arrives with it)."""
-        info = await editions.get_edition(edition, principal, lang)
-        venues = await editions.list_venues(edition, principal, lang)
-        partners = await editions.list_edition_partners(edition, principal, lang)
-        return Template("edition.html", context={"edition": info, "venues": venues, "partners": partners})

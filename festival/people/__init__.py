@@ -1,0 +1,1 @@
+"""Performers and the people in them: shared by the programme and by logistics."""

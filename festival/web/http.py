@@ -1,0 +1,48 @@
+"""One HTTP helper for exported and cacheable data: ETag/304, caching, CORS and file names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+
+from festival.settings import Settings
+
+OPEN_DATA_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
+
+
+def matches(request: Request[Any, Any, Any], etag: str) -> bool:
+    """``If-None-Match`` names this tag (or ``*``): the client's copy is current."""
+    header = request.headers.get("if-none-match", "")
+    tags = {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
+    return "*" in tags or etag in tags
+
+
+def cacheable(
+    request: Request[Any, Any, Any],
+    body: bytes,
+    *,
+    media_type: str,
+    etag: str,
+    max_age_s: int = 60,
+    filename: str | None = None,
+    open_data: bool = True,
+) -> Response[bytes]:
+    """``body`` with its ETag, or an empty 304 when the client already has it.
+
+    Public data is cached briefly by browsers and proxies (``max_age_s``) and revalidated after;
+    ``open_data`` lets any web site read it (CORS); ``filename`` names the download.
+    """
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age_s}", "Vary": "Accept-Language, Cookie"}
+    if open_data:
+        headers |= OPEN_DATA_HEADERS
+    if filename:
+        headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    if matches(request, etag):
+        return Response(b"", status_code=304, headers=headers, media_type=media_type)
+    return Response(body, headers=headers, media_type=media_type)
+
+
+def site_url(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The site's public address without a trailing slash: ``PUBLIC_URL``, else what the request used."""
+    return (settings.public_url or str(request.base_url)).rstrip("/")

@@ -1,0 +1,1 @@
+"""Exporters of the published programme: pure builders from a ``schedule.snapshot.Programme``."""

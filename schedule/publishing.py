@@ -1,0 +1,373 @@
+"""Publishing the programme: freeze the draft into a numbered version, and tell performers what changed.
+
+The working draft is every row of ``ProgrammeItem``/``Slot``; a version is a snapshot of its public
+part (``schedule.snapshot``). Publishing never edits the draft. Compare pretalx's ``freeze_schedule``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from festival.auth.principal import Principal
+from festival.editions.services import edition_row, json_value
+from festival.errors import Conflict, ValidationFailed
+from festival.i18n import localize
+from festival.jobs import JobQueue
+from festival.mail import enqueue_email, store_email
+from festival.tables import Performer, PerformerMember, Venue
+from schedule import changes as changelog
+from schedule import schemas as s
+from schedule import services, snapshot, times
+from schedule import warnings as w
+from schedule.snapshot import Programme, PublicSlot
+from schedule.tables import Category, ItemPerformer, ProgrammeItem, ProgrammeVersion, Slot
+
+PUBLISHED_STATUSES = ("confirmed", "cancelled")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _public_slots(edition_id: int) -> list[dict[str, Any]]:
+    return list(
+        await Slot.select(
+            Slot.id, Slot.uid, Slot.item.slug, Slot.venue.slug, Slot.starts_at, Slot.ends_at, Slot.status, Slot.capacity
+        ).where((Slot.edition == edition_id) & (Slot.kind == "public") & Slot.status.is_in(list(PUBLISHED_STATUSES)))
+    )
+
+
+def _carry(slot: PublicSlot, previous: dict[str, PublicSlot], now: dt.datetime) -> PublicSlot:
+    """Keep SEQUENCE and the change time of an unchanged slot; count up for a change of time, venue, status."""
+    old = previous.get(slot.uid)
+    if old is None:
+        return slot
+    if (old.starts_at, old.ends_at, old.venue, old.status) == (slot.starts_at, slot.ends_at, slot.venue, slot.status):
+        return msgspec.structs.replace(slot, sequence=old.sequence, changed_at=old.changed_at)
+    return msgspec.structs.replace(slot, sequence=old.sequence + 1, changed_at=now)
+
+
+async def build_programme(
+    ed: Mapping[str, Any], number: int, name: str, now: dt.datetime, previous: Programme | None
+) -> Programme:
+    """The public part of the draft as a snapshot: confirmed and cancelled public slots and what they show.
+
+    A slot that was public in ``previous`` and has since been deleted (or set back to draft) stays
+    one more version as cancelled, so calendars and apps learn that it is gone.
+    """
+    rows = await _public_slots(ed["id"])
+    earlier = {slot.uid: slot for slot in previous.slots} if previous else {}
+    slots = [
+        _carry(
+            PublicSlot(
+                id=r["id"],
+                uid=str(r["uid"]),
+                item=r["item.slug"],
+                venue=r["venue.slug"],
+                starts_at=r["starts_at"].astimezone(dt.UTC),
+                ends_at=r["ends_at"].astimezone(dt.UTC),
+                status=r["status"],
+                capacity=r["capacity"],
+                sequence=0,
+                changed_at=now,
+            ),
+            earlier,
+            now,
+        )
+        for r in rows
+    ]
+    present = {slot.uid for slot in slots}
+    gone = [
+        msgspec.structs.replace(old, status="cancelled", sequence=old.sequence + 1, changed_at=now)
+        for old in earlier.values()
+        if old.uid not in present and old.status == "confirmed"
+    ]
+    items = await _items(ed["id"], {slot.item for slot in slots})
+    for old in gone:  # an item deleted with its slots: show it as it was
+        if old.item not in items and previous is not None:
+            items[old.item] = previous.items[old.item]
+    slots = sorted(slots + gone, key=lambda x: (x.starts_at, x.venue, x.uid))
+    performers = await _performers({slug for item in items.values() for slug in item.performers}, previous)
+    return Programme(
+        edition=ed["slug"],
+        edition_names=ed["names"],
+        series=ed["series.slug"],
+        time_zone=ed["time_zone"],
+        first_day=ed["first_day"],
+        last_day=ed["last_day"],
+        languages=ed["languages"],
+        version=number,
+        version_name=name,
+        published_at=now,
+        slots=slots,
+        items=items,
+        venues=await _venues(ed["id"], {slot.venue for slot in slots}, previous),
+        performers=performers,
+        categories=await _categories({item.category for item in items.values() if item.category}),
+    )
+
+
+async def _items(edition_id: int, slugs: set[str]) -> dict[str, snapshot.PublicItem]:
+    if not slugs:
+        return {}
+    rows = (
+        await ProgrammeItem.select(
+            *ProgrammeItem.all_columns(exclude=[ProgrammeItem.category]), ProgrammeItem.category.slug
+        )
+        .where((ProgrammeItem.edition == edition_id) & ProgrammeItem.slug.is_in(list(slugs)))
+        .output(load_json=True)
+    )
+    links = (
+        await ItemPerformer.select(ItemPerformer.item, ItemPerformer.performer.slug)
+        .where(ItemPerformer.item.is_in([r["id"] for r in rows]))
+        .order_by(ItemPerformer.position)
+    )
+    performers: dict[int, list[str]] = defaultdict(list)
+    for link in links:
+        performers[link["item"]].append(link["performer.slug"])
+    return {
+        r["slug"]: snapshot.PublicItem(
+            slug=r["slug"],
+            titles=r["titles"],
+            descriptions=r["descriptions"],
+            category=r["category.slug"],
+            tags=r["tags"],
+            performers=performers[r["id"]],
+            languages=r["languages"],
+            audience=r["audience"],
+            accessibility=r["accessibility"],
+            image_url=r["image_url"],
+            admission=r["admission"],
+            updated_at=r["updated_at"].astimezone(dt.UTC),
+        )
+        for r in rows
+    }
+
+
+async def _performers(slugs: set[str], previous: Programme | None) -> dict[str, snapshot.PublicPerformer]:
+    if not slugs:
+        return {}
+    rows = await Performer.objects().where(Performer.slug.is_in(list(slugs))).output(load_json=True)
+    members: dict[int, list[str]] = defaultdict(list)
+    for m in (
+        await PerformerMember.select(PerformerMember.performer, PerformerMember.person.display_name)
+        .where(PerformerMember.performer.is_in([r.id for r in rows]))
+        .order_by(PerformerMember.id)
+    ):
+        members[m["performer"]].append(m["person.display_name"])
+    found = {
+        r.slug: snapshot.PublicPerformer(
+            slug=r.slug,
+            kind=r.kind,
+            origin=r.origin,
+            display_name=r.display_name,
+            name_zh=r.name_zh,
+            name_latin=r.name_latin,
+            biographies=json_value(r.biographies),
+            website=r.website,
+            members=members[r.id],
+        )
+        for r in rows
+    }
+    return found | {slug: previous.performers[slug] for slug in slugs - set(found) if previous}
+
+
+async def _venues(edition_id: int, slugs: set[str], previous: Programme | None) -> dict[str, snapshot.PublicVenue]:
+    rows = await Venue.objects().where(Venue.edition == edition_id).output(load_json=True)
+    found = {
+        v.slug: snapshot.PublicVenue(
+            slug=v.slug,
+            names=json_value(v.names),
+            time_zone=v.time_zone,
+            address=v.address,
+            capacity=v.capacity,
+            latitude=v.latitude,
+            longitude=v.longitude,
+            accessibility=json_value(v.accessibility),
+        )
+        for v in rows
+        if v.slug in slugs
+    }
+    return found | {slug: previous.venues[slug] for slug in slugs - set(found) if previous}
+
+
+async def _categories(slugs: set[str]) -> dict[str, snapshot.PublicCategory]:
+    if not slugs:
+        return {}
+    rows = await Category.select().where(Category.slug.is_in(list(slugs))).output(load_json=True)
+    return {r["slug"]: snapshot.PublicCategory(slug=r["slug"], names=r["names"], colour=r["colour"]) for r in rows}
+
+
+# --- reading versions -------------------------------------------------------------------------
+
+
+VersionKey = tuple[int, dt.datetime]
+
+
+async def latest_version(edition_id: int) -> VersionKey | None:
+    """Id and publication time of the edition's latest version: together they name its snapshot."""
+    row = (
+        await ProgrammeVersion.select(ProgrammeVersion.id, ProgrammeVersion.published_at)
+        .where(ProgrammeVersion.edition == edition_id)
+        .order_by(ProgrammeVersion.number, ascending=False)
+        .first()
+    )
+    return None if row is None else (int(row["id"]), row["published_at"])
+
+
+async def programme_of(version: VersionKey) -> Programme:
+    """The snapshot of a version, decoded once per process (versions never change; the key holds the
+    publication time too, because a database may reuse the id of a deleted row)."""
+    key = f"{version[0]}@{version[1].isoformat()}"
+    found = snapshot.cached(key)
+    if found is not None:
+        return found
+    row = await ProgrammeVersion.select(ProgrammeVersion.snapshot).where(ProgrammeVersion.id == version[0]).first()
+    if row is None:  # pragma: no cover - ids come from the table
+        raise LookupError(version)
+    return snapshot.load(key, row["snapshot"])
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+
+async def publish(actor: Principal, edition: str, data: s.PublishIn, jobs: JobQueue | None) -> s.VersionOut:
+    """Freeze the draft as the next version and make it what the public sees.
+
+    Raises ``Conflict`` (``unacknowledged_warnings``) while the draft has warnings the caller has not
+    acknowledged, ``ValidationFailed`` (``nothing_to_publish``) when no slot is confirmed, and
+    ``Conflict`` (``publish_race``) when someone else published at the same moment. Each performer
+    affected by a change gets one e-mail, queued after the commit (``jobs`` None: no e-mails, for the
+    demo data and imports).
+    """
+    ed = await edition_row(edition, actor)
+    facts = await services.draft_facts(ed)
+    found = w.compute(*facts[:3])
+    if found and not data.acknowledge_warnings:
+        raise Conflict(
+            f"the draft has {len(found)} warning(s); review them and publish with acknowledge_warnings",
+            code="unacknowledged_warnings",
+        )
+    if not any(r["kind"] == "public" and r["status"] == "confirmed" for r in facts[3]):
+        raise ValidationFailed("nothing to publish: confirm at least one public slot", code="nothing_to_publish")
+    previous_key = await latest_version(ed["id"])
+    previous = await programme_of(previous_key) if previous_key is not None else None
+    number = previous.version + 1 if previous else 1
+    now = _now()
+    programme = await build_programme(ed, number, data.name.strip(), now, previous)
+    changes = changelog.diff(previous, programme) if previous else []
+    notices = await _notices(programme, previous, changes) if jobs is not None else []
+    message_ids: list[uuid.UUID] = []
+    async with ProgrammeVersion._meta.db.transaction():
+        if await ProgrammeVersion.exists().where(
+            (ProgrammeVersion.edition == ed["id"]) & (ProgrammeVersion.number == number)
+        ):
+            raise Conflict("someone published at the same moment; reload and try again", code="publish_race")
+        await ProgrammeVersion.insert(
+            ProgrammeVersion(
+                edition=ed["id"],
+                number=number,
+                name=data.name.strip(),
+                comment=data.comment.strip(),
+                published_at=now,
+                published_by=actor.email,
+                snapshot=snapshot.dump(programme),
+                changes=msgspec.json.encode(changes).decode(),
+            )
+        )
+        for to, subject, text in notices:
+            message_ids.append(await store_email(to=to, subject=subject, text=text))
+    if jobs is not None:
+        for message_id in message_ids:
+            await enqueue_email(jobs, message_id)
+    return _version_out(number, data.name.strip(), data.comment.strip(), now, programme, changes)
+
+
+def _version_out(
+    number: int, name: str, comment: str, at: dt.datetime, programme: Programme, changes: list[s.ChangeOut]
+) -> s.VersionOut:
+    return s.VersionOut(
+        number=number, name=name, comment=comment, published_at=at, slots=len(programme.slots), changes=changes
+    )
+
+
+async def _notices(
+    programme: Programme, previous: Programme | None, changes: list[s.ChangeOut]
+) -> list[tuple[str, str, str]]:
+    """One message per performer with a contact address whose slots changed: (to, subject, text)."""
+    per_performer: dict[str, list[s.ChangeOut]] = defaultdict(list)
+    for change in changes:
+        item = programme.items.get(change.item) or (previous.items.get(change.item) if previous else None)
+        for slug in item.performers if item else []:
+            per_performer[slug].append(change)
+    if not per_performer:
+        return []
+    contacts = {
+        r["slug"]: r["contact_email"]
+        for r in await Performer.select(Performer.slug, Performer.contact_email).where(
+            Performer.slug.is_in(list(per_performer))
+        )
+    }
+    edition_name = localize(programme.edition_names, "en", programme.languages)
+    subject = f"{edition_name}: programme changes in version {programme.version}"
+    return [
+        (contacts[slug], subject, _notice_text(programme, slug, found))
+        for slug, found in sorted(per_performer.items())
+        if contacts.get(slug)
+    ]
+
+
+def _notice_text(programme: Programme, performer: str, found: list[s.ChangeOut]) -> str:
+    who = programme.performers[performer].display_name if performer in programme.performers else performer
+    lines = [
+        f"Hello {who},",
+        "",
+        f"Version {programme.version} ({programme.version_name}) of the programme changes your performances:",
+        "",
+    ]
+    for change in found:
+        slot = next((x for x in programme.slots if x.uid == change.slot), None)
+        zone = programme.venues[slot.venue].time_zone if slot else programme.time_zone
+        when = times.local(change.start, zone).strftime("%a %d %b %Y %H:%M")
+        line = f"- {change.kind.upper()}: {change.title}, {change.venue}, {when} ({zone})"
+        if change.old_start is not None:
+            line += f" (was {change.old_venue}, {times.local(change.old_start, zone).strftime('%a %d %b %H:%M')})"
+        if change.old_title is not None:
+            line += f" (was titled {change.old_title})"
+        lines.append(line)
+    lines += ["", "The organisers will contact you if anything else is needed."]
+    return "\n".join(lines)
+
+
+async def list_versions(edition: str, actor: Principal | None) -> list[s.VersionOut]:
+    """Every published version, newest first, with its changes (public once the edition is)."""
+    ed = await edition_row(edition, actor)
+    rows = (
+        await ProgrammeVersion.select(
+            ProgrammeVersion.number,
+            ProgrammeVersion.name,
+            ProgrammeVersion.comment,
+            ProgrammeVersion.published_at,
+            ProgrammeVersion.changes,
+        )
+        .where(ProgrammeVersion.edition == ed["id"])
+        .order_by(ProgrammeVersion.number, ascending=False)
+    )
+    return [
+        s.VersionOut(
+            number=r["number"],
+            name=r["name"],
+            comment=r["comment"],
+            published_at=r["published_at"],
+            changes=msgspec.json.decode(r["changes"], type=list[s.ChangeOut])
+            if isinstance(r["changes"], str)
+            else msgspec.convert(r["changes"], list[s.ChangeOut]),
+        )
+        for r in rows
+    ]

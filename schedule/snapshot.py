@@ -1,0 +1,124 @@
+"""The published programme as data: what a ``ProgrammeVersion`` freezes and every public reader uses.
+
+A snapshot holds only public things (confirmed and cancelled public slots, their items, performers,
+venues and categories) with every language of their texts, so pages, the JSON API, the frab export
+and the calendar feeds are pure functions of it. Snapshots never change once stored, which is why
+``load`` may cache them by version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from typing import Literal
+
+import msgspec
+
+SlotStatus = Literal["confirmed", "cancelled"]
+Admission = Literal["free", "registration", "ticketed"]
+
+
+class PublicPerformer(msgspec.Struct, frozen=True):
+    slug: str
+    kind: str  # group / person
+    origin: str  # beijing / helsinki / other
+    display_name: str
+    name_zh: str
+    name_latin: str
+    biographies: dict[str, str]
+    website: str
+    members: list[str]  # display names of the people, for the programme only
+
+
+class PublicVenue(msgspec.Struct, frozen=True):
+    slug: str
+    names: dict[str, str]
+    time_zone: str
+    address: str
+    capacity: int | None
+    latitude: float | None
+    longitude: float | None
+    accessibility: dict[str, str]
+
+
+class PublicCategory(msgspec.Struct, frozen=True):
+    slug: str
+    names: dict[str, str]
+    colour: str
+
+
+class PublicItem(msgspec.Struct, frozen=True):
+    slug: str
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+    category: str | None
+    tags: list[str]
+    performers: list[str]  # performer slugs, billing order
+    languages: list[str]
+    audience: dict[str, str]
+    accessibility: dict[str, str]
+    image_url: str
+    admission: Admission
+    updated_at: dt.datetime
+
+
+class PublicSlot(msgspec.Struct, frozen=True):
+    """One public run of an item. ``sequence`` grows with every published change of time, venue or
+    status (calendar SEQUENCE); ``changed_at`` is when that last happened (DTSTAMP)."""
+
+    id: int
+    uid: str
+    item: str
+    venue: str
+    starts_at: dt.datetime  # UTC
+    ends_at: dt.datetime  # UTC
+    status: SlotStatus
+    capacity: int | None
+    sequence: int
+    changed_at: dt.datetime
+
+
+class Programme(msgspec.Struct, frozen=True):
+    """One published version of an edition's programme. Slots are sorted by start, venue, uid."""
+
+    edition: str
+    edition_names: dict[str, str]
+    series: str
+    time_zone: str
+    first_day: dt.date
+    last_day: dt.date
+    languages: list[str]
+    version: int
+    version_name: str
+    published_at: dt.datetime
+    slots: list[PublicSlot]
+    items: dict[str, PublicItem]
+    venues: dict[str, PublicVenue]
+    performers: dict[str, PublicPerformer]
+    categories: dict[str, PublicCategory]
+
+
+_decoder = msgspec.json.Decoder(Programme)
+_CACHE_SIZE = 32
+_cache: OrderedDict[str, Programme] = OrderedDict()
+
+
+def dump(programme: Programme) -> str:
+    return msgspec.json.encode(programme).decode()
+
+
+def cached(key: str) -> Programme | None:
+    """The decoded snapshot of a version, if this process has it (published versions never change)."""
+    programme = _cache.get(key)
+    if programme is not None:
+        _cache.move_to_end(key)
+    return programme
+
+
+def load(key: str, raw: str | bytes) -> Programme:
+    """Decode a stored snapshot and keep it for the next request under ``key``."""
+    programme = _decoder.decode(raw)
+    _cache[key] = programme
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return programme
