@@ -128,3 +128,18 @@ async def test_publishing_from_the_page_needs_the_warnings_acknowledged(organise
 async def test_forms_need_the_csrf_token(organiser: httpx.AsyncClient) -> None:
     response = await organiser.post("/hsf-2027/manage/publish", data={"name": "x", "acknowledge_warnings": "yes"})
     assert response.status_code == 403
+
+
+async def test_the_timetable_sends_people_to_sign_in_first(client: httpx.AsyncClient, demo: Any) -> None:
+    response = await client.get("/hsf-2027/manage/", headers={"accept": "text/html"})
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=%2Fhsf-2027%2Fmanage")
+    api = await client.get("/api/v1/editions/hsf-2027/slots")
+    assert api.status_code == 401  # the API still answers with a problem
+
+
+async def test_the_programme_page_links_organisers_to_the_timetable(
+    organiser: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    assert "/hsf-2027/manage/" in (await organiser.get("/hsf-2027/")).text
+    assert "/hsf-2027/manage/" not in (await client.get("/hsf-2027/")).text

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from festival.errors import FestivalError
 from festival.i18n import gettext
@@ -105,5 +106,9 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
             **extra,
         }
         return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    if status == 401 and request.method == "GET":
+        # A person opening a page that needs an account: to the sign-in form, and back after it.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/login?{urlencode({'next': target})}", status_code=303)
     context = {"status": status, "title": gettext(title), "detail": detail, "code": code}
     return Template("error.html", context=context, status_code=status, headers=headers, media_type=MediaType.HTML)
