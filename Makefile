@@ -27,8 +27,8 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck test-sqlite test-postgres
 
 lint: $(STAMP)
-	$(BIN)/ruff check festival schedule ticketing migrations tests
-	$(BIN)/ruff format --check festival schedule ticketing tests
+	$(BIN)/ruff check festival schedule ticketing migrations tests benchmarks
+	$(BIN)/ruff format --check festival schedule ticketing tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -73,6 +74,17 @@ def _babel_locale() -> str:
     return {"zh": "zh_Hans"}.get(i18n.current_language.get(), i18n.current_language.get())
 
 
+def _freeze_startup_objects() -> None:
+    """Move what start-up built (modules, routes, templates) out of the garbage collector's sight.
+
+    Without it every full collection scans ~150 000 long-lived objects: a 200 ms pause in some
+    request now and then (docs/benchmarks.md). Once per process.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(
     settings: Settings | None = None, jobs: JobQueue | None = None, engine: Engine[Any] | None = None
 ) -> Litestar:
@@ -92,6 +104,7 @@ def create_app(
             await queue.start()
             stack.push_async_callback(queue.close)
             stack.push_async_callback(throttle.close)
+            _freeze_startup_objects()
             yield
 
     admin = asgi("/admin", is_mount=True, copy_scope=True, opt={"access": "admin"})(

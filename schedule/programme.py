@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from festival.auth.principal import Principal
 from festival.editions.services import edition_row
@@ -25,10 +27,14 @@ MAX_PAGE = 500
 
 async def current(edition: str, actor: Principal | None) -> Programme:
     """The latest published version; ``NotFound`` (``programme_not_published``) before the first."""
-    ed = await edition_row(edition, actor)
+    return await current_of(await edition_row(edition, actor))
+
+
+async def current_of(ed: Mapping[str, Any]) -> Programme:
+    """``current`` for an edition row already read (and checked for the caller)."""
     version = await publishing.latest_version(ed["id"])
     if version is None:
-        raise NotFound(f"{edition} has not published its programme yet", code="programme_not_published")
+        raise NotFound(f"{ed['slug']} has not published its programme yet", code="programme_not_published")
     return await publishing.programme_of(version)
 
 
@@ -68,20 +74,42 @@ def festival_days(programme: Programme) -> list[dt.date]:
     return [programme.first_day + dt.timedelta(days=i) for i in range(count)]
 
 
-def _haystack(programme: Programme, slot: PublicSlot) -> str:
-    item = programme.items[slot.item]
-    parts: list[str] = [*item.titles.values(), *item.descriptions.values()]
-    for slug in item.performers:
-        p = programme.performers.get(slug)
-        if p:
-            parts += [p.display_name, p.name_zh, p.name_latin]
-    parts += programme.venues[slot.venue].names.values()
-    return " ".join(parts).casefold()
+@dataclass(frozen=True, slots=True)
+class SearchText:
+    """Casefolded words of every item (titles, descriptions, performers) and venue, all languages."""
+
+    items: dict[str, str]
+    venues: dict[str, str]
+
+
+_search_texts: OrderedDict[int, tuple[Programme, SearchText]] = OrderedDict()
+
+
+def search_text(programme: Programme) -> SearchText:
+    """Built once per published version in this process (kept with the snapshot it belongs to)."""
+    found = _search_texts.get(id(programme))
+    if found is not None and found[0] is programme:
+        return found[1]
+    items = {}
+    for slug, item in programme.items.items():
+        parts: list[str] = [*item.titles.values(), *item.descriptions.values()]
+        for name in item.performers:
+            performer = programme.performers.get(name)
+            if performer:
+                parts += [performer.display_name, performer.name_zh, performer.name_latin]
+        items[slug] = " ".join(parts).casefold()
+    venues = {slug: " ".join(venue.names.values()).casefold() for slug, venue in programme.venues.items()}
+    text = SearchText(items, venues)
+    _search_texts[id(programme)] = (programme, text)
+    while len(_search_texts) > 32:
+        _search_texts.popitem(last=False)
+    return text
 
 
 def select(programme: Programme, filters: Filters) -> list[PublicSlot]:
     """The slots matching every given filter, in programme order. ``q`` matches any word, any language."""
     words = filters.q.casefold().split()
+    text = search_text(programme) if words else None
     found = []
     for slot in programme.slots:
         item = programme.items[slot.item]
@@ -97,7 +125,7 @@ def select(programme: Programme, filters: Filters) -> list[PublicSlot]:
             continue
         if filters.day and local_day(programme, slot) != filters.day:
             continue
-        if words and not all(word in _haystack(programme, slot) for word in words):
+        if text and not all(word in text.items[slot.item] or word in text.venues[slot.venue] for word in words):
             continue
         found.append(slot)
     return found

@@ -8,7 +8,9 @@ function reads a ``Programme`` (the latest published version), never the draft; 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -60,11 +62,13 @@ def _locale(lang: str) -> str:
     return {"zh": "zh_Hans"}.get(lang, lang)
 
 
+@lru_cache(maxsize=4096)
 def day_label(day: dt.date, lang: str) -> str:
     """E.g. "Friday, February 5, 2027" (the reader's language)."""
     return format_date(day, format="full", locale=_locale(lang))
 
 
+@lru_cache(maxsize=4096)
 def short_day(day: dt.date, lang: str) -> str:
     """E.g. "Fri, Feb 5", "pe 5.2.", "2月5日周五"."""
     return format_skeleton("MMMEd", day, locale=_locale(lang))
@@ -252,10 +256,12 @@ def programme_view(current: Programme, form: FilterForm, lang: str) -> dict[str,
     }
 
 
-async def current_or_none(edition: str, actor: Principal | None) -> Programme | None:
+async def current_or_none(edition: str | Mapping[str, Any], actor: Principal | None) -> Programme | None:
     """The latest published version, or None before the first (other errors, such as a draft edition, pass)."""
     try:
-        return await programme.current(edition, actor)
+        if isinstance(edition, str):
+            return await programme.current(edition, actor)
+        return await programme.current_of(edition)
     except NotFound as exc:
         if exc.code != "programme_not_published":
             raise
@@ -264,12 +270,12 @@ async def current_or_none(edition: str, actor: Principal | None) -> Programme | 
 
 async def front_page(edition: str, actor: Principal | None, lang: str, form: FilterForm) -> dict[str, Any]:
     """The edition's front page: the published programme (if any) and the edition's own information."""
-    info = await editions.get_edition(edition, actor, lang)
-    current = await current_or_none(edition, actor)
+    facts = await editions.overview(edition, actor, lang)
+    current = await current_or_none(facts.row, actor)
     context: dict[str, Any] = {
-        "edition": info,
-        "venues": await editions.list_venues(edition, actor, lang),
-        "partners": await editions.list_edition_partners(edition, actor, lang),
+        "edition": facts.edition,
+        "venues": facts.venues,
+        "partners": facts.partners,
         "programme": None,
         "form": form,
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -343,8 +344,28 @@ async def _venue(edition_id: int, slug: str) -> Venue:
 
 async def list_venues(edition: str, actor: Principal | None, lang: str | None = None) -> list[s.VenueOut]:
     ed = await _edition_row(edition, actor)
+    return await _venues_of(ed, lang)
+
+
+async def _venues_of(ed: dict[str, Any], lang: str | None) -> list[s.VenueOut]:
     rows = await Venue.objects().where(Venue.edition == ed["id"]).order_by(Venue.slug).output(load_json=True)
-    return [_venue_out(r, edition, lang) for r in rows]
+    return [_venue_out(r, ed["slug"], lang) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """An edition's front-page facts, read with one look-up of the edition."""
+
+    row: dict[str, Any]
+    edition: s.EditionOut
+    venues: list[s.VenueOut]
+    partners: list[s.EditionPartnerOut]
+
+
+async def overview(edition: str, actor: Principal | None, lang: str | None = None) -> Overview:
+    """The edition, its venues and its partners (``NotFound`` as for every read of a draft)."""
+    ed = await _edition_row(edition, actor)
+    return Overview(ed, _edition_out(ed, lang), await _venues_of(ed, lang), await _partners_of(ed, lang))
 
 
 async def get_venue(edition: str, slug: str, actor: Principal | None, lang: str | None = None) -> s.VenueOut:
@@ -521,7 +542,10 @@ async def update_partner(actor: Principal, slug: str, patch: s.PartnerPatch) -> 
 async def list_edition_partners(
     edition: str, actor: Principal | None, lang: str | None = None
 ) -> list[s.EditionPartnerOut]:
-    ed = await _edition_row(edition, actor)
+    return await _partners_of(await _edition_row(edition, actor), lang)
+
+
+async def _partners_of(ed: dict[str, Any], lang: str | None) -> list[s.EditionPartnerOut]:
     links = await EditionPartner.select(EditionPartner.partner, EditionPartner.role).where(
         EditionPartner.edition == ed["id"]
     )
