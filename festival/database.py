@@ -15,7 +15,8 @@ from typing import Any
 from piccolo.conf.apps import Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 from festival.settings import DatabaseSettings, SettingsError
 
@@ -105,3 +106,22 @@ def is_missing_table(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.UndefinedTableError):
         return True
     return isinstance(exc, sqlite3.OperationalError) and "no such table" in str(exc)
+
+
+@asynccontextmanager
+async def consistent_transaction() -> AsyncIterator[None]:
+    """A transaction that reads a consistent state of several tables and then writes what it derived.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the write lock first, so the write at the end cannot fail with
+    "database is locked" when another writer came in between (a deferred transaction cannot upgrade
+    its read lock in WAL mode). PostgreSQL: ``REPEATABLE READ``, so every read sees one snapshot.
+    Writers of the same data wait (SQLite) or meet the unique indexes (PostgreSQL: a 409).
+    """
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+        return
+    async with engine.transaction():
+        await engine.run_querystring(QueryString("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        yield

@@ -65,6 +65,7 @@ class Settings:
     login_attempts_per_minute: int = 10
     forwarded_allow_ips: tuple[str, ...] = DEFAULT_FORWARDED_ALLOW_IPS
     mail_from: str = "Helsinki Spring Festival <festival@localhost>"
+    public_url_set: bool = False  # PUBLIC_URL was given; else links follow the address a request used
 
     @property
     def outbox_dir(self) -> Path:
@@ -254,4 +255,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_attempts_per_minute=login_attempts_per_minute,
         forwarded_allow_ips=forwarded_allow_ips,
         mail_from=env.get("MAIL_FROM") or "Helsinki Spring Festival <festival@localhost>",
+        public_url_set=public_url is not None,
     )

@@ -6,6 +6,7 @@ through one function here; the services then apply exactly the checks the JSON A
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,11 +32,29 @@ def _text(form: Mapping[str, Any], name: str) -> str:
     return str(value).strip()
 
 
+FIELD_HINTS = {
+    "start": "give the date and time like 2027-02-06 18:00",
+    "end": "give the date and time like 2027-02-06 19:30",
+    "slug": "use lower-case letters, digits and single hyphens, e.g. lion-dance",
+    "kind": "choose one of the listed kinds",
+    "status": "choose draft, confirmed or cancelled",
+    "admission": "choose free, free with registration or tickets",
+    "languages": 'use language codes such as fi en zh, or "none"',
+    "tags": "choose among the listed themes",
+    "name": "give the version a name (at most 120 characters)",
+    "capacity": "give the number of places as a whole number",
+}
+
+
 def _convert(values: dict[str, Any], kind: type[Any]) -> Any:
+    """The form's values as ``kind``; a refusal names the field in words, not the validator's terms."""
     try:
         return msgspec.convert(values, kind)
     except msgspec.ValidationError as exc:
-        raise ValidationFailed(str(exc), code="invalid") from None
+        found = re.search(r"at `\$\.(\w+)", str(exc))
+        field = found.group(1) if found else ""
+        hint = FIELD_HINTS.get(field, "this value is not accepted")
+        raise ValidationFailed(f"{field}: {hint}" if field else hint, code="invalid") from None
 
 
 def item_values(form: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,8 +81,16 @@ def item_patch(form: Mapping[str, Any]) -> s.ItemPatch:
     return result
 
 
+def _places(text: str) -> int | None:
+    if not text:
+        return None
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise ValidationFailed("capacity: give the number of places as a whole number", code="invalid") from None
+
+
 def slot_values(form: Mapping[str, Any]) -> dict[str, Any]:
-    capacity = _text(form, "capacity")
     return {
         "venue": _text(form, "venue"),
         "start": _text(form, "start"),
@@ -71,7 +98,7 @@ def slot_values(form: Mapping[str, Any]) -> dict[str, Any]:
         "item": _text(form, "item") or None,
         "kind": _text(form, "kind") or "public",
         "status": _text(form, "status") or "draft",
-        "capacity": int(capacity) if capacity.isdigit() else None,
+        "capacity": _places(_text(form, "capacity")),
         "note": _text(form, "note"),
     }
 

@@ -41,7 +41,17 @@ async def _choices(edition: str, actor: Principal, lang: str) -> dict[str, Any]:
     }
 
 
-class ManageController(Controller):
+async def _timetable(edition: str, actor: Principal, lang: str) -> dict[str, Any]:
+    grid = await timetable.timetable(edition, actor, lang)
+    return {
+        "grid": grid,
+        "items": await services.list_items(edition, actor, lang),
+        "versions": await publishing.list_versions(edition, actor),
+        "name": timetable.edition_name(grid.edition, lang),
+    }
+
+
+class TimetableController(Controller):
     path = "/{edition:str}/manage"
     include_in_schema = False
     guards = [guards.edition_role(Role.ORGANISER)]
@@ -51,20 +61,32 @@ class ManageController(Controller):
         self, edition: FromPath[str], actor: NamedDependency[Principal], lang: NamedDependency[str]
     ) -> Template:
         """The draft as a grid of days by venues, with every warning shown at its slots."""
-        grid = await timetable.timetable(edition, actor, lang)
-        items = await services.list_items(edition, actor, lang)
-        versions = await publishing.list_versions(edition, actor)
-        return Template(
-            "manage/timetable.html",
-            context={
-                "grid": grid,
-                "items": items,
-                "versions": versions,
-                "name": timetable.edition_name(grid.edition, lang),
-            },
-        )
+        return Template("manage/timetable.html", context=await _timetable(edition, actor, lang))
 
-    @get("/items/new", opt=ORGANISER)
+    @post("/publish", opt=ORGANISER, status_code=303)
+    async def publish(
+        self,
+        edition: FromPath[str],
+        data: Form,
+        actor: NamedDependency[Principal],
+        lang: NamedDependency[str],
+        jobs: NamedDependency[JobQueue],
+    ) -> Redirect | Template:
+        """Publish the draft; with warnings only when the organiser ticked that they reviewed them."""
+        try:
+            await publishing.publish(actor, edition, forms.publish_in(data), jobs)
+        except FestivalError as exc:
+            context = await _timetable(edition, actor, lang) | {"error": exc, "values": data}
+            return Template("manage/timetable.html", context=context, status_code=exc.status_code)
+        return Redirect(f"/{edition}/changelog", status_code=303)
+
+
+class ItemFormController(Controller):
+    path = "/{edition:str}/manage/items"
+    include_in_schema = False
+    guards = [guards.edition_role(Role.ORGANISER)]
+
+    @get("/new", opt=ORGANISER)
     async def new_item(
         self, edition: FromPath[str], actor: NamedDependency[Principal], lang: NamedDependency[str]
     ) -> Template:
@@ -73,7 +95,7 @@ class ManageController(Controller):
             context={"edition": edition, "values": {}, "new": True, **await _choices(edition, actor, lang)},
         )
 
-    @post("/items/new", opt=ORGANISER, status_code=303)
+    @post("/new", opt=ORGANISER, status_code=303)
     async def create_item(
         self, edition: FromPath[str], data: Form, actor: NamedDependency[Principal], lang: NamedDependency[str]
     ) -> Redirect | Template:
@@ -90,7 +112,7 @@ class ManageController(Controller):
             return Template("manage/item.html", context=context, status_code=exc.status_code)
         return Redirect(f"/{edition}/manage/items/{item.slug}?saved=1", status_code=303)
 
-    @get("/items/{item:str}", opt=ORGANISER)
+    @get("/{item:str}", opt=ORGANISER)
     async def edit_item(
         self,
         edition: FromPath[str],
@@ -103,7 +125,7 @@ class ManageController(Controller):
         context = {"edition": edition, "item": found, "values": forms.item_form(found), "saved": saved}
         return Template("manage/item.html", context=context | await _choices(edition, actor, lang))
 
-    @post("/items/{item:str}", opt=ORGANISER, status_code=303)
+    @post("/{item:str}", opt=ORGANISER, status_code=303)
     async def update_item(
         self,
         edition: FromPath[str],
@@ -122,7 +144,13 @@ class ManageController(Controller):
             )
         return Redirect(f"/{edition}/manage/items/{item}?saved=1", status_code=303)
 
-    @get("/slots/new", opt=ORGANISER)
+
+class SlotFormController(Controller):
+    path = "/{edition:str}/manage/slots"
+    include_in_schema = False
+    guards = [guards.edition_role(Role.ORGANISER)]
+
+    @get("/new", opt=ORGANISER)
     async def new_slot(
         self,
         edition: FromPath[str],
@@ -133,7 +161,7 @@ class ManageController(Controller):
         context = {"edition": edition, "values": {"item": item, "status": "draft", "kind": "public"}, "new": True}
         return Template("manage/slot.html", context=context | await _choices(edition, actor, lang))
 
-    @post("/slots/new", opt=ORGANISER, status_code=303)
+    @post("/new", opt=ORGANISER, status_code=303)
     async def create_slot(
         self, edition: FromPath[str], data: Form, actor: NamedDependency[Principal], lang: NamedDependency[str]
     ) -> Redirect | Template:
@@ -146,7 +174,7 @@ class ManageController(Controller):
             )
         return Redirect(f"/{edition}/manage/#slot-{slot.id}", status_code=303)
 
-    @get("/slots/{slot:int}", opt=ORGANISER)
+    @get("/{slot:int}", opt=ORGANISER)
     async def edit_slot(
         self, edition: FromPath[str], slot: FromPath[int], actor: NamedDependency[Principal], lang: NamedDependency[str]
     ) -> Template:
@@ -154,7 +182,7 @@ class ManageController(Controller):
         context = {"edition": edition, "slot": found, "values": forms.slot_form(found)}
         return Template("manage/slot.html", context=context | await _choices(edition, actor, lang))
 
-    @post("/slots/{slot:int}", opt=ORGANISER, status_code=303)
+    @post("/{slot:int}", opt=ORGANISER, status_code=303)
     async def update_slot(
         self,
         edition: FromPath[str],
@@ -174,30 +202,5 @@ class ManageController(Controller):
             )
         return Redirect(f"/{edition}/manage/#slot-{slot}", status_code=303)
 
-    @post("/publish", opt=ORGANISER, status_code=303)
-    async def publish(
-        self,
-        edition: FromPath[str],
-        data: Form,
-        actor: NamedDependency[Principal],
-        lang: NamedDependency[str],
-        jobs: NamedDependency[JobQueue],
-    ) -> Redirect | Template:
-        """Publish the draft; with warnings only when the organiser ticked that they reviewed them."""
-        try:
-            await publishing.publish(actor, edition, forms.publish_in(data), jobs)
-        except FestivalError as exc:
-            grid = await timetable.timetable(edition, actor, lang)
-            context = {
-                "grid": grid,
-                "items": await services.list_items(edition, actor, lang),
-                "versions": await publishing.list_versions(edition, actor),
-                "name": timetable.edition_name(grid.edition, lang),
-                "error": exc,
-                "values": data,
-            }
-            return Template("manage/timetable.html", context=context, status_code=exc.status_code)
-        return Redirect(f"/{edition}/changelog", status_code=303)
 
-
-CONTROLLERS = [ManageController]
+CONTROLLERS = [TimetableController, ItemFormController, SlotFormController]

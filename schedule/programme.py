@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from festival.auth.principal import Principal
 from festival.editions.services import edition_row
@@ -133,10 +134,12 @@ def select(programme: Programme, filters: Filters) -> list[PublicSlot]:
 
 def check_filters(programme: Programme, filters: Filters) -> None:
     """Unknown venue, category or performer: a clear 422 rather than an empty page that looks right."""
+    spoken = {code for item in programme.items.values() for code in item.languages}
     for name, value, known in (
         ("venue", filters.venue, programme.venues),
         ("category", filters.category, programme.categories),
         ("performer", filters.performer, programme.performers),
+        ("language", filters.language, spoken),
     ):
         if value and value not in known:
             raise ValidationFailed(f"{name}: {value!r} is not in this programme", code=f"unknown_{name}")
@@ -183,8 +186,21 @@ def page(
         offset=offset,
         limit=limit,
         slots=[slot_out(programme, slot, lang, base_url) for slot in chosen],
-        next=f"offset={offset + limit}&limit={limit}" if offset + limit < len(found) else None,
+        next=next_query(filters, offset + limit, limit) if offset + limit < len(found) else None,
     )
+
+
+def next_query(filters: Filters, offset: int, limit: int) -> str:
+    """The query string of the next page: the same filters, the next offset."""
+    given = {
+        "day": filters.day.isoformat() if filters.day else None,
+        "venue": filters.venue,
+        "category": filters.category,
+        "performer": filters.performer,
+        "language": filters.language,
+        "q": filters.q or None,
+    }
+    return urlencode({**{k: v for k, v in given.items() if v}, "offset": offset, "limit": limit})
 
 
 def etag(programme: Programme, *parts: Iterable[str] | str) -> str:

@@ -15,7 +15,8 @@ from typing import Any
 import msgspec
 
 from festival.auth.principal import Principal
-from festival.editions.services import edition_row, json_value
+from festival.database import consistent_transaction
+from festival.editions.services import check_plain, edition_row, json_value
 from festival.errors import Conflict, ValidationFailed
 from festival.i18n import localize
 from festival.jobs import JobQueue
@@ -242,51 +243,65 @@ async def publish(actor: Principal, edition: str, data: s.PublishIn, jobs: JobQu
 
     Raises ``Conflict`` (``unacknowledged_warnings``) while the draft has warnings the caller has not
     acknowledged, ``ValidationFailed`` (``nothing_to_publish``) when no slot is confirmed, and
-    ``Conflict`` (``publish_race``) when someone else published at the same moment. Each performer
+    ``Conflict`` (409) when someone else published the same number at the same moment. Each performer
     affected by a change gets one e-mail, queued after the commit (``jobs`` None: no e-mails, for the
     demo data and imports).
     """
     ed = await edition_row(edition, actor)
-    facts = await services.draft_facts(ed)
-    found = w.compute(*facts[:3])
-    if found and not data.acknowledge_warnings:
-        raise Conflict(
-            f"the draft has {len(found)} warning(s); review them and publish with acknowledge_warnings",
-            code="unacknowledged_warnings",
-        )
-    if not any(r["kind"] == "public" and r["status"] == "confirmed" for r in facts[3]):
-        raise ValidationFailed("nothing to publish: confirm at least one public slot", code="nothing_to_publish")
-    previous_key = await latest_version(ed["id"])
-    previous = await programme_of(previous_key) if previous_key is not None else None
-    number = previous.version + 1 if previous else 1
-    now = _now()
-    programme = await build_programme(ed, number, data.name.strip(), now, previous)
-    changes = changelog.diff(previous, programme) if previous else []
-    notices = await _notices(programme, previous, changes) if jobs is not None else []
+    name, comment = check_plain(data.name, "name", 120), check_plain(data.comment, "comment", 5000)
+    if not name:
+        raise ValidationFailed("name: give the version a name", code="name_required")
     message_ids: list[uuid.UUID] = []
-    async with ProgrammeVersion._meta.db.transaction():
-        if await ProgrammeVersion.exists().where(
-            (ProgrammeVersion.edition == ed["id"]) & (ProgrammeVersion.number == number)
-        ):
-            raise Conflict("someone published at the same moment; reload and try again", code="publish_race")
+    # Warnings, the snapshot and its changes all come from one consistent read of the draft.
+    async with consistent_transaction():
+        facts = await services.draft_facts(ed)
+        found = w.compute(*facts[:3])
+        if found and not data.acknowledge_warnings:
+            raise Conflict(
+                f"the draft has {len(found)} warning(s); review them and publish with acknowledge_warnings",
+                code="unacknowledged_warnings",
+            )
+        if not any(r["kind"] == "public" and r["status"] == "confirmed" for r in facts[3]):
+            raise ValidationFailed("nothing to publish: confirm at least one public slot", code="nothing_to_publish")
+        previous_key = await latest_version(ed["id"])
+        previous = await programme_of(previous_key) if previous_key is not None else None
+        number = previous.version + 1 if previous else 1
+        now = _now()
+        programme = await build_programme(ed, number, name, now, previous)
+        _check_complete(programme)
+        changes = changelog.diff(previous, programme) if previous else []
         await ProgrammeVersion.insert(
             ProgrammeVersion(
                 edition=ed["id"],
                 number=number,
-                name=data.name.strip(),
-                comment=data.comment.strip(),
+                name=name,
+                comment=comment,
                 published_at=now,
                 published_by=actor.email,
                 snapshot=snapshot.dump(programme),
                 changes=msgspec.json.encode(changes).decode(),
             )
         )
-        for to, subject, text in notices:
+        for to, subject, text in await _notices(programme, previous, changes) if jobs is not None else []:
             message_ids.append(await store_email(to=to, subject=subject, text=text))
     if jobs is not None:
         for message_id in message_ids:
             await enqueue_email(jobs, message_id)
-    return _version_out(number, data.name.strip(), data.comment.strip(), now, programme, changes)
+    return _version_out(number, name, comment, now, programme, changes)
+
+
+def _check_complete(programme: Programme) -> None:
+    """Every slot's item and venue, and every item's category and performers, are in the snapshot."""
+    missing = [
+        slot.uid for slot in programme.slots if slot.item not in programme.items or slot.venue not in programme.venues
+    ] + [
+        item.slug
+        for item in programme.items.values()
+        if (item.category and item.category not in programme.categories)
+        or any(p not in programme.performers for p in item.performers)
+    ]
+    if missing:  # pragma: no cover - only a change racing the transaction could do it
+        raise Conflict("the draft changed while publishing; try again", code="publish_race")
 
 
 def _version_out(
@@ -302,9 +317,14 @@ async def _notices(
 ) -> list[tuple[str, str, str]]:
     """One message per performer with a contact address whose slots changed: (to, subject, text)."""
     per_performer: dict[str, list[s.ChangeOut]] = defaultdict(list)
+    renamed: set[tuple[str, str]] = set()  # a new title is news once, however many runs the item has
     for change in changes:
         item = programme.items.get(change.item) or (previous.items.get(change.item) if previous else None)
         for slug in item.performers if item else []:
+            if change.kind == "retitled":
+                if (slug, change.item) in renamed:
+                    continue
+                renamed.add((slug, change.item))
             per_performer[slug].append(change)
     if not per_performer:
         return []

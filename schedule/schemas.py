@@ -25,6 +25,7 @@ LocalTime = Annotated[
         examples=["2027-02-06T18:00"],
     ),
 ]
+Places = Annotated[int, msgspec.Meta(ge=0, le=1_000_000, description="places offered (ticketed slots)")]
 THEMES: tuple[str, ...] = ("culture", "winter-sports", "education", "design", "startups")
 
 
@@ -93,7 +94,7 @@ class SlotIn(msgspec.Struct, forbid_unknown_fields=True):
     item: str | None = None
     kind: SlotKind = "public"
     status: SlotStatus = "draft"
-    capacity: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    capacity: Places | None = None
     note: str = ""
 
 
@@ -104,7 +105,7 @@ class SlotPatch(msgspec.Struct, forbid_unknown_fields=True):
     item: str | msgspec.UnsetType | None = msgspec.UNSET
     kind: SlotKind | msgspec.UnsetType = msgspec.UNSET
     status: SlotStatus | msgspec.UnsetType = msgspec.UNSET
-    capacity: Annotated[int, msgspec.Meta(ge=0)] | msgspec.UnsetType | None = msgspec.UNSET
+    capacity: Places | msgspec.UnsetType | None = msgspec.UNSET
     note: str | msgspec.UnsetType = msgspec.UNSET
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from festival.auth.principal import Principal
-from festival.editions.services import check_texts, edition_row, json_value
+from festival.editions.services import check_plain, check_texts, edition_row, json_value
 from festival.errors import Conflict, NotFound, ValidationFailed
 from festival.i18n import localize
 from festival.tables import Performer, Venue
@@ -305,7 +305,25 @@ async def _item_id(edition_id: int, slug: str | None) -> int | None:
     return int(row["id"])
 
 
-def _check_slot(kind: str, item: int | None, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+SLOT_WINDOW = dt.timedelta(days=60)
+
+
+def _check_slot(
+    ed: Mapping[str, Any], kind: str, item: int | None, starts_at: dt.datetime, ends_at: dt.datetime
+) -> None:
+    """A public slot runs an item; it ends after it starts, within a week, and near the festival.
+
+    The window (60 days either side of the festival days) allows set-up and rehearsals but catches
+    a mistyped year before it reaches warnings, exports and calendars.
+    """
+    earliest = dt.datetime.combine(ed["first_day"], dt.time(), tzinfo=dt.UTC) - SLOT_WINDOW
+    latest = dt.datetime.combine(ed["last_day"], dt.time(), tzinfo=dt.UTC) + SLOT_WINDOW
+    if not earliest <= starts_at <= latest:
+        raise ValidationFailed(
+            f"start: {starts_at.date().isoformat()} is more than {SLOT_WINDOW.days} days from the festival "
+            f"({ed['first_day'].isoformat()} – {ed['last_day'].isoformat()}); check the year",
+            code="out_of_range",
+        )
     if kind == "public" and item is None:
         raise ValidationFailed("item: a public slot runs an item; name it", code="item_required")
     if ends_at <= starts_at:
@@ -321,7 +339,7 @@ async def create_slot(actor: Principal, edition: str, data: s.SlotIn) -> s.SlotO
     item = await _item_id(ed["id"], data.item)
     starts_at = times.to_utc(data.start, venue["time_zone"], "start")
     ends_at = times.to_utc(data.end, venue["time_zone"], "end")
-    _check_slot(data.kind, item, starts_at, ends_at)
+    _check_slot(ed, data.kind, item, starts_at, ends_at)
     row = Slot(
         edition=ed["id"],
         uid=uuid.uuid4(),
@@ -332,7 +350,7 @@ async def create_slot(actor: Principal, edition: str, data: s.SlotIn) -> s.SlotO
         ends_at=ends_at,
         status=data.status,
         capacity=data.capacity,
-        note=data.note.strip(),
+        note=check_plain(data.note, "note", 2000),
         updated_at=_now(),
     )
     await row.save()
@@ -360,9 +378,9 @@ async def update_slot(actor: Principal, edition: str, slot_id: int, patch: s.Slo
         if (value := getattr(patch, name)) is not msgspec.UNSET:
             setattr(row, name, value)
     if patch.note is not msgspec.UNSET:
-        row.note = patch.note.strip()
+        row.note = check_plain(patch.note, "note", 2000)
     item_id = row.item if isinstance(row.item, int) or row.item is None else row.item.id
-    _check_slot(row.kind, item_id, row.starts_at, row.ends_at)
+    _check_slot(ed, row.kind, item_id, row.starts_at, row.ends_at)
     row.updated_at = _now()
     await row.save()
     return await get_slot(edition, slot_id, actor)

@@ -24,36 +24,46 @@ def _offset(value: dt.datetime) -> str:
 
 def to_utc(value: str | dt.datetime, time_zone: str, field: str) -> dt.datetime:
     """UTC instant of ``value``: a local time at ``time_zone`` (``2027-02-06T18:00``), or one with an
-    explicit offset (``…+03:00``); strings are ISO 8601.
+    explicit offset (``…+03:00``) that the zone really has at that wall-clock time; strings are ISO 8601.
 
-    Raises ``ValidationFailed`` (``nonexistent_local_time``) for a time in a daylight-saving gap and
-    (``ambiguous_local_time``) for a naive time in the repeated hour.
+    Raises ``ValidationFailed``: ``nonexistent_local_time`` for a time in a daylight-saving gap (with
+    or without an offset), ``ambiguous_local_time`` for a time in the repeated hour without an
+    offset, ``offset_mismatch`` for an offset the zone does not have then, ``invalid_times`` for
+    text that is no date and time or a year outside 1900-2999.
     """
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
             raise ValidationFailed(f"{field}: {value!r} is not a date and time", code="invalid_times") from None
-    if value.tzinfo is not None:
-        return value.astimezone(UTC)
+    if not 1900 <= value.year <= 2999:
+        raise ValidationFailed(f"{field}: the year {value.year} is out of range", code="invalid_times")
     zone = ZoneInfo(time_zone)
-    local = value.replace(tzinfo=zone)
-    round_trip = local.astimezone(UTC).astimezone(zone)
-    shown = value.isoformat(timespec="minutes")
-    if round_trip.replace(tzinfo=None) != value:
+    wall = value.replace(tzinfo=None)
+    shown = wall.isoformat(timespec="minutes")
+    if wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
         raise ValidationFailed(
             f"{field}: {shown} does not exist in {time_zone}: the clocks skip that hour "
             f"(daylight saving time starts). Choose a time before or after it.",
             code="nonexistent_local_time",
         )
-    first, second = value.replace(tzinfo=zone, fold=0), value.replace(tzinfo=zone, fold=1)
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    if value.tzinfo is not None:
+        given = value.utcoffset()
+        if given not in (first.utcoffset(), second.utcoffset()):
+            raise ValidationFailed(
+                f"{field}: {time_zone} is at UTC{_offset(first)} at {shown}, not UTC{_offset(value)}; "
+                f"give the venue's local time ({shown}) without an offset.",
+                code="offset_mismatch",
+            )
+        return value.astimezone(UTC)
     if first.utcoffset() != second.utcoffset():
         raise ValidationFailed(
             f"{field}: {shown} happens twice in {time_zone} (the clocks go back). Add the UTC offset: "
             f"{shown}{_offset(first)} for the first time, {shown}{_offset(second)} for the second.",
             code="ambiguous_local_time",
         )
-    return local.astimezone(UTC)
+    return first.astimezone(UTC)
 
 
 def local(instant: dt.datetime, time_zone: str) -> dt.datetime:

@@ -40,7 +40,8 @@ class Block:
 
     @property
     def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
+        """Real length (across a clock change too: aware datetimes of one zone subtract as wall time)."""
+        return int((self.end.astimezone(dt.UTC) - self.start.astimezone(dt.UTC)).total_seconds() // 60)
 
 
 @dataclass(slots=True)

@@ -78,6 +78,7 @@ def _clock(instant: dt.datetime, zone: str) -> str:
 
 
 def venue_clashes(slots: Iterable[SlotFacts], venues: dict[int, VenueFacts]) -> list[Warning]:
+    """Every pair of slots at one venue that overlap or leave less than its changeover buffer."""
     by_venue: dict[int, list[SlotFacts]] = defaultdict(list)
     for slot in slots:
         by_venue[slot.venue].append(slot)
@@ -85,15 +86,15 @@ def venue_clashes(slots: Iterable[SlotFacts], venues: dict[int, VenueFacts]) -> 
     for venue_id, runs in by_venue.items():
         venue = venues[venue_id]
         runs.sort(key=lambda s: (s.starts_at, s.id))
-        latest: SlotFacts | None = None  # the slot ending last so far: a long slot may cover several
+        earlier: list[SlotFacts] = []  # slots that may still be too close to a later one
         for slot in runs:
-            if latest is not None:
-                buffer = dt.timedelta(0) if "changeover" in (latest.kind, slot.kind) else venue.changeover
-                gap = slot.starts_at - latest.ends_at
+            earlier = [a for a in earlier if a.ends_at + venue.changeover > slot.starts_at]
+            for a in earlier:
+                buffer = dt.timedelta(0) if "changeover" in (a.kind, slot.kind) else venue.changeover
+                gap = slot.starts_at - a.ends_at
                 if gap < buffer:
-                    found.append(_venue_warning(venue, latest, slot, gap, buffer))
-            if latest is None or slot.ends_at > latest.ends_at:
-                latest = slot
+                    found.append(_venue_warning(venue, a, slot, gap, buffer))
+            earlier.append(slot)
     return found
 
 

@@ -143,3 +143,23 @@ async def test_the_programme_page_links_organisers_to_the_timetable(
 ) -> None:
     assert "/hsf-2027/manage/" in (await organiser.get("/hsf-2027/")).text
     assert "/hsf-2027/manage/" not in (await client.get("/hsf-2027/")).text
+
+
+async def test_a_bad_number_in_the_slot_form_is_a_clear_422(organiser: httpx.AsyncClient) -> None:
+    page = await organiser.get("/hsf-2027/manage/slots/new?item=fireworks")
+    form = {
+        "_csrf_token": _csrf(page),
+        "item": "fireworks",
+        "kind": "public",
+        "venue": "toolonlahti",
+        "start": "2027-02-13 20:00",
+        "end": "2027-02-13 20:20",
+        "status": "draft",
+    }
+    for capacity in ("²", "12o", "-3"):
+        response = await organiser.post("/hsf-2027/manage/slots/new", data={**form, "capacity": capacity})
+        assert response.status_code == 422, capacity
+        assert "capacity:" in response.text
+    wrong_time = await organiser.post("/hsf-2027/manage/slots/new", data={**form, "end": "tomorrow"})
+    assert wrong_time.status_code == 422
+    assert "end: give the date and time like 2027-02-06 19:30" in wrong_time.text

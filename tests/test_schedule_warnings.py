@@ -92,6 +92,11 @@ CASES = [
         ["venue_double_booked", "venue_double_booked"],
     ),
     Case(
+        "three at once are three pairs",
+        [slot(2, 6, "12:00", "15:00"), slot(2, 6, "13:00", "15:00"), slot(2, 6, "13:00", "15:00")],
+        ["venue_double_booked"] * 3,
+    ),
+    Case(
         "inside the changeover buffer",
         [slot(1, 6, "12:00", "13:00"), slot(1, 6, "13:10", "14:00")],
         ["venue_double_booked"],

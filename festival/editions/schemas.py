@@ -103,7 +103,7 @@ class VenueIn(msgspec.Struct, forbid_unknown_fields=True):
     address: str = ""
     latitude: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
     longitude: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
-    capacity: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | None = None
     time_zone: str | None = None
     opening_hours: list[OpeningHours] = []
     accessibility: LocalizedText = {}
@@ -116,7 +116,7 @@ class VenuePatch(msgspec.Struct, forbid_unknown_fields=True):
     address: str | msgspec.UnsetType = msgspec.UNSET
     latitude: Annotated[float, msgspec.Meta(ge=-90, le=90)] | msgspec.UnsetType | None = msgspec.UNSET
     longitude: Annotated[float, msgspec.Meta(ge=-180, le=180)] | msgspec.UnsetType | None = msgspec.UNSET
-    capacity: Annotated[int, msgspec.Meta(ge=0)] | msgspec.UnsetType | None = msgspec.UNSET
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | msgspec.UnsetType | None = msgspec.UNSET
     time_zone: str | msgspec.UnsetType = msgspec.UNSET
     opening_hours: list[OpeningHours] | msgspec.UnsetType = msgspec.UNSET
     accessibility: LocalizedText | msgspec.UnsetType = msgspec.UNSET

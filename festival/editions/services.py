@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -66,13 +67,26 @@ def check_time_zone(value: str, field: str = "time_zone") -> str:
     return value
 
 
+MAX_TEXT = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_plain(value: str, field: str, max_length: int = MAX_TEXT) -> str:
+    """Stripped text without control characters (they break XML, iCalendar and PostgreSQL text)."""
+    if _CONTROL.search(value):
+        raise ValidationFailed(f"{field}: remove the control characters from the text", code="invalid_text")
+    if len(value) > max_length:
+        raise ValidationFailed(f"{field}: at most {max_length} characters", code="text_too_long")
+    return value.strip()
+
+
 def check_texts(value: Mapping[str, str], field: str, *, required: bool = False) -> dict[str, str]:
     unknown = sorted(set(value) - set(LANGUAGES))
     if unknown:
         raise ValidationFailed(
             f"{field}: unsupported language {', '.join(unknown)}; use {', '.join(LANGUAGES)}", code="invalid_language"
         )
-    cleaned = {k: v.strip() for k, v in value.items() if v and v.strip()}
+    cleaned = {k: check_plain(v, f"{field}.{k}") for k, v in value.items() if v and v.strip()}
     if required and not cleaned:
         raise ValidationFailed(f"{field}: give the text in at least one language", code="text_required")
     return cleaned

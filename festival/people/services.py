@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from festival.editions.services import check_texts, check_website, json_value
+from festival.editions.services import check_plain, check_texts, check_website, json_value
 from festival.errors import Conflict, NotFound, ValidationFailed
 from festival.i18n import localize
 from festival.people import schemas as s
@@ -107,9 +107,14 @@ async def _replace_members(performer_id: int, members: list[s.MemberIn]) -> None
         if orphans:
             await Person.delete().where(Person.id.is_in(orphans))
     for m in members:
-        person = Person(display_name=m.display_name.strip(), name_zh=m.name_zh.strip(), updated_at=_now())
+        person = Person(
+            display_name=check_plain(m.display_name, "members.display_name", 200),
+            name_zh=check_plain(m.name_zh, "members.name_zh", 200),
+            updated_at=_now(),
+        )
         await person.save()
-        await PerformerMember.insert(PerformerMember(performer=performer_id, person=person.id, role=m.role.strip()))
+        role = check_plain(m.role, "members.role", 80)
+        await PerformerMember.insert(PerformerMember(performer=performer_id, person=person.id, role=role))
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +127,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         cleaned["contact_email"] = check_email(values["contact_email"])
     for name in ("display_name", "name_zh", "name_latin"):
         if name in values:
-            cleaned[name] = values[name].strip()
+            cleaned[name] = check_plain(values[name], name, 200)
     if "display_name" in cleaned and not cleaned["display_name"]:
         raise ValidationFailed("display_name: give a name", code="name_required")
     return cleaned

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Response
 
+from festival.auth.services import SESSION_COOKIE
 from festival.settings import Settings
 
 OPEN_DATA_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
@@ -30,10 +31,14 @@ def cacheable(
 ) -> Response[bytes]:
     """``body`` with its ETag, or an empty 304 when the client already has it.
 
-    Public data is cached briefly by browsers and proxies (``max_age_s``) and revalidated after;
+    Public data is cached briefly by browsers and proxies (``max_age_s``) and revalidated after; an
+    answer to a request with credentials is private (it may show a draft edition to its staff);
     ``open_data`` lets any web site read it (CORS); ``filename`` names the download.
     """
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age_s}", "Vary": "Accept-Language, Cookie"}
+    # What a signed-in caller gets may include drafts: never for shared caches.
+    personal = "authorization" in request.headers or SESSION_COOKIE in request.cookies
+    caching = "private, no-cache" if personal else f"public, max-age={max_age_s}"
+    headers = {"ETag": etag, "Cache-Control": caching, "Vary": "Accept-Language, Authorization, Cookie"}
     if open_data:
         headers |= OPEN_DATA_HEADERS
     if filename:
@@ -44,5 +49,6 @@ def cacheable(
 
 
 def site_url(request: Request[Any, Any, Any], settings: Settings) -> str:
-    """The site's public address without a trailing slash: ``PUBLIC_URL``, else what the request used."""
-    return (settings.public_url or str(request.base_url)).rstrip("/")
+    """The site's public address without a trailing slash: ``PUBLIC_URL``, else what the request used
+    (so ``festival serve --port 8077`` links to port 8077)."""
+    return (settings.public_url if settings.public_url_set else str(request.base_url)).rstrip("/")
