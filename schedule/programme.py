@@ -67,7 +67,8 @@ class Filters:
 
 
 def local_day(programme: Programme, slot: PublicSlot) -> dt.date:
-    return times.local(slot.starts_at, programme.venues[slot.venue].time_zone).date()
+    """The festival day of a slot at its venue (a 01:30 show belongs to the evening before)."""
+    return times.festival_day(times.local(slot.starts_at, programme.venues[slot.venue].time_zone))
 
 
 def festival_days(programme: Programme) -> list[dt.date]:

@@ -354,10 +354,10 @@ def _notice_text(programme: Programme, performer: str, found: list[s.ChangeOut])
     for change in found:
         slot = next((x for x in programme.slots if x.uid == change.slot), None)
         zone = programme.venues[slot.venue].time_zone if slot else programme.time_zone
-        when = times.local(change.start, zone).strftime("%a %d %b %Y %H:%M")
+        when = times.local(change.start, zone).strftime("%a %d %b %Y %H:%M %Z")
         line = f"- {change.kind.upper()}: {change.title}, {change.venue}, {when} ({zone})"
         if change.old_start is not None:
-            line += f" (was {change.old_venue}, {times.local(change.old_start, zone).strftime('%a %d %b %H:%M')})"
+            line += f" (was {change.old_venue}, {times.local(change.old_start, zone).strftime('%a %d %b %H:%M %Z')})"
         if change.old_title is not None:
             line += f" (was titled {change.old_title})"
         lines.append(line)

@@ -74,3 +74,12 @@ def local(instant: dt.datetime, time_zone: str) -> dt.datetime:
 def zone_abbreviation(instant: dt.datetime, time_zone: str) -> str:
     """E.g. EET, EEST, CST; the offset (+08) where the zone has no letters."""
     return local(instant, time_zone).tzname() or time_zone
+
+
+DAY_STARTS = dt.time(6, 0)
+
+
+def festival_day(local_time: dt.datetime) -> dt.date:
+    """The festival day a local time belongs to: a day runs 06:00-06:00, so a show at 01:30 is part
+    of the evening before (as in the frab export's ``day_start``/``day_end``)."""
+    return (local_time - dt.timedelta(hours=DAY_STARTS.hour, minutes=DAY_STARTS.minute)).date()

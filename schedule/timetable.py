@@ -18,7 +18,8 @@ from festival.i18n import localize
 from schedule import services, times
 from schedule import warnings as w
 
-DAY_STARTS = dt.time(6, 0)
+DAY_STARTS = times.DAY_STARTS
+festival_day = times.festival_day
 ROW_MINUTES = 15
 ROWS = 24 * 60 // ROW_MINUTES
 
@@ -57,11 +58,6 @@ class Timetable:
     days: list[Day]
     warnings: list[w.Warning]
     hours: list[tuple[int, str]]  # (row, "HH:00") labels
-
-
-def festival_day(local: dt.datetime) -> dt.date:
-    """The festival day a local time belongs to: the small hours count as the evening before."""
-    return (local - dt.timedelta(hours=DAY_STARTS.hour, minutes=DAY_STARTS.minute)).date()
 
 
 def _row(local: dt.datetime, day: dt.date) -> int:

@@ -74,7 +74,8 @@ def _minutes(delta: dt.timedelta) -> int:
 
 
 def _clock(instant: dt.datetime, zone: str) -> str:
-    return instant.astimezone(ZoneInfo(zone)).strftime("%a %d.%m. %H:%M")
+    """E.g. "Sat 06.02. 13:00 EET": the abbreviation tells the two 03:30s of the autumn night apart."""
+    return instant.astimezone(ZoneInfo(zone)).strftime("%a %d.%m. %H:%M %Z")
 
 
 def venue_clashes(slots: Iterable[SlotFacts], venues: dict[int, VenueFacts]) -> list[Warning]:

@@ -377,3 +377,18 @@ async def test_answers_to_signed_in_callers_are_not_for_shared_caches(
     staff = await organiser.get(f"{BASE}/programme")
     assert staff.headers["cache-control"] == "private, no-cache"
     assert "Authorization" in staff.headers["vary"]
+
+
+async def test_a_show_after_midnight_belongs_to_the_evening_before(organiser: httpx.AsyncClient, app: Any) -> None:
+    late = await _slot(
+        organiser, "dj-lunar-night", "narinkkatori", "2027-02-07T01:30", "2027-02-07T03:00", status="confirmed"
+    )
+    assert late.status_code == 201
+    assert (
+        await organiser.post(f"{BASE}/versions", json={"name": "Late", "acknowledge_warnings": True})
+    ).status_code == 201
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as anonymous:
+        saturday = (await anonymous.get(f"{BASE}/programme", params={"day": "2027-02-06", "limit": 500})).json()
+        sunday = (await anonymous.get(f"{BASE}/programme", params={"day": "2027-02-07", "limit": 500})).json()
+    assert late.json()["uid"] in {s["uid"] for s in saturday["slots"]}
+    assert late.json()["uid"] not in {s["uid"] for s in sunday["slots"]}
