@@ -46,7 +46,7 @@ migration: $(STAMP)
 ## make messages: re-extract interface strings and merge them into the fi, sv and zh catalogues
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ --no-location --omit-header -o festival/web/locale/messages.pot .
-	$(BIN)/pybabel update -i festival/web/locale/messages.pot -d festival/web/locale --no-fuzzy-matching
+	$(BIN)/pybabel update -i festival/web/locale/messages.pot -d festival/web/locale --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -47,6 +47,8 @@ def _change(
         old_venue_names=before.venues[was.venue].names if moved else None,
         old_title=_title(before, was) if retitled else None,
         old_titles=before.items[was.item].titles if retitled else None,
+        time_zone=programme.venues[slot.venue].time_zone,
+        old_time_zone=before.venues[was.venue].time_zone if moved else None,
     )
 
 

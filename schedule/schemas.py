@@ -161,6 +161,8 @@ class ChangeOut(msgspec.Struct):
     venue_names: dict[str, str] = {}
     old_titles: dict[str, str] | None = None
     old_venue_names: dict[str, str] | None = None
+    time_zone: str = ""  # the venue's (the old venue's for old_start)
+    old_time_zone: str | None = None
 
 
 class VersionOut(msgspec.Struct):

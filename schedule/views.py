@@ -404,9 +404,9 @@ def change_view(change: ChangeOut, current: Programme | None, time_zone: str, la
         title=as_published if change.kind == "retitled" and not latest else title,
         linked=item is not None,
         venue=localize(change.venue_names, lang, languages) if change.venue_names else change.venue,
-        when=moment(change.start, time_zone, lang),
+        when=moment(change.start, change.time_zone or time_zone, lang),
         old_venue=localize(change.old_venue_names, lang, languages) if change.old_venue_names else change.old_venue,
-        old_when=moment(change.old_start, time_zone, lang) if change.old_start else None,
+        old_when=moment(change.old_start, change.old_time_zone or time_zone, lang) if change.old_start else None,
         old_title=localize(change.old_titles, lang, languages) if change.old_titles else change.old_title,
     )
 
