@@ -118,6 +118,8 @@ async def consistent_transaction() -> AsyncIterator[None]:
     Writers of the same data wait (SQLite) or meet the unique indexes (PostgreSQL: a 409).
     """
     engine = current_engine()
+    if engine.transaction_exists():
+        raise RuntimeError("consistent_transaction() must open the transaction, not join one")
     if isinstance(engine, SQLiteEngine):
         async with engine.transaction(transaction_type=TransactionType.immediate):
             yield
@@ -125,3 +127,14 @@ async def consistent_transaction() -> AsyncIterator[None]:
     async with engine.transaction():
         await engine.run_querystring(QueryString("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         yield
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique index refused a row (two writers raced past an "exists?" check), on either engine."""
+    import sqlite3
+
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(exc)

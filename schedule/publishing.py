@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from festival.auth.principal import Principal
-from festival.database import consistent_transaction
+from festival.database import consistent_transaction, is_unique_violation
 from festival.editions.services import check_plain, edition_row, json_value
 from festival.errors import Conflict, ValidationFailed
 from festival.i18n import localize
@@ -243,7 +243,7 @@ async def publish(actor: Principal, edition: str, data: s.PublishIn, jobs: JobQu
 
     Raises ``Conflict`` (``unacknowledged_warnings``) while the draft has warnings the caller has not
     acknowledged, ``ValidationFailed`` (``nothing_to_publish``) when no slot is confirmed, and
-    ``Conflict`` (409) when someone else published the same number at the same moment. Each performer
+    ``Conflict`` (``publish_race``) when someone else published the same number at the same moment. Each performer
     affected by a change gets one e-mail, queued after the commit (``jobs`` None: no e-mails, for the
     demo data and imports).
     """
@@ -270,18 +270,24 @@ async def publish(actor: Principal, edition: str, data: s.PublishIn, jobs: JobQu
         programme = await build_programme(ed, number, name, now, previous)
         _check_complete(programme)
         changes = changelog.diff(previous, programme) if previous else []
-        await ProgrammeVersion.insert(
-            ProgrammeVersion(
-                edition=ed["id"],
-                number=number,
-                name=name,
-                comment=comment,
-                published_at=now,
-                published_by=actor.email,
-                snapshot=snapshot.dump(programme),
-                changes=msgspec.json.encode(changes).decode(),
-            )
+        version = ProgrammeVersion(
+            edition=ed["id"],
+            number=number,
+            name=name,
+            comment=comment,
+            published_at=now,
+            published_by=actor.email,
+            snapshot=snapshot.dump(programme),
+            changes=msgspec.json.encode(changes).decode(),
         )
+        try:
+            await ProgrammeVersion.insert(version)
+        except Exception as exc:  # only the unique index's refusal is ours to explain; the rest re-raised
+            if not is_unique_violation(exc):
+                raise
+            raise Conflict(
+                f"someone published version {number} at the same moment; reload and try again", code="publish_race"
+            ) from None
         for to, subject, text in await _notices(programme, previous, changes) if jobs is not None else []:
             message_ids.append(await store_email(to=to, subject=subject, text=text))
     if jobs is not None:

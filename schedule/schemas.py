@@ -21,7 +21,7 @@ LocalTime = Annotated[
     msgspec.Meta(
         pattern=r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$",
         description="The venue's local wall-clock time, e.g. 2027-02-06T18:00; in the repeated autumn hour "
-        "add the UTC offset (2027-10-31T03:30+03:00).",
+        "add the UTC offset (2027-10-31T03:30+03:00). An offset must be one the venue's zone has then.",
         examples=["2027-02-06T18:00"],
     ),
 ]

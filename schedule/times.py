@@ -51,9 +51,12 @@ def to_utc(value: str | dt.datetime, time_zone: str, field: str) -> dt.datetime:
     if value.tzinfo is not None:
         given = value.utcoffset()
         if given not in (first.utcoffset(), second.utcoffset()):
+            if first.utcoffset() != second.utcoffset():
+                advice = f"use {shown}{_offset(first)} (the first time) or {shown}{_offset(second)} (the second)"
+            else:
+                advice = f"give the venue's local time ({shown}) without an offset"
             raise ValidationFailed(
-                f"{field}: {time_zone} is at UTC{_offset(first)} at {shown}, not UTC{_offset(value)}; "
-                f"give the venue's local time ({shown}) without an offset.",
+                f"{field}: {time_zone} is not at UTC{_offset(value)} at {shown}; {advice}.",
                 code="offset_mismatch",
             )
         return value.astimezone(UTC)

@@ -91,7 +91,11 @@ def venue_clashes(slots: Iterable[SlotFacts], venues: dict[int, VenueFacts]) -> 
         for slot in runs:
             earlier = [a for a in earlier if a.ends_at + venue.changeover > slot.starts_at]
             for a in earlier:
-                buffer = dt.timedelta(0) if "changeover" in (a.kind, slot.kind) else venue.changeover
+                # An explicit changeover slot (next to either, or planned in between) is the buffer.
+                bridged = "changeover" in (a.kind, slot.kind) or any(
+                    c.kind == "changeover" and a.ends_at <= c.starts_at and c.ends_at <= slot.starts_at for c in earlier
+                )
+                buffer = dt.timedelta(0) if bridged else venue.changeover
                 gap = slot.starts_at - a.ends_at
                 if gap < buffer:
                     found.append(_venue_warning(venue, a, slot, gap, buffer))

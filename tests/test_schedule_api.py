@@ -337,6 +337,10 @@ async def test_an_offset_must_be_one_the_zone_has(organiser: httpx.AsyncClient, 
         response = await organiser.post(f"{march_edition}/slots", json={**slot, "start": start, "end": end})
         assert response.status_code == 422, (start, response.text)
         assert response.json()["code"] == code, (start, response.json())
+    twice = await organiser.post(
+        f"{march_edition}/slots", json={**slot, "start": "2027-10-31T03:30+04:00", "end": "2027-10-31T05:00"}
+    )
+    assert "2027-10-31T03:30+03:00 (the first time) or 2027-10-31T03:30+02:00 (the second)" in twice.json()["detail"]
     ok = await organiser.post(
         f"{march_edition}/slots", json={**slot, "start": "2027-03-27T12:00+02:00", "end": "2027-03-27T13:00"}
     )

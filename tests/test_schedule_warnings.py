@@ -107,6 +107,10 @@ CASES = [
         [slot(1, 6, "12:00", "13:00"), slot(1, 6, "13:00", "13:15", kind="changeover"), slot(1, 6, "13:15", "14:00")],
     ),
     Case(
+        "a changeover shorter than the buffer is the organiser's choice",
+        [slot(1, 6, "12:00", "13:00"), slot(1, 6, "13:00", "13:10", kind="changeover"), slot(1, 6, "13:10", "14:00")],
+    ),
+    Case(
         "a cancelled slot clashes with nothing",
         [slot(2, 6, "12:00", "13:00"), slot(2, 6, "12:00", "13:00", status="cancelled")],
     ),

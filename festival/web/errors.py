@@ -12,6 +12,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 
+from festival.database import is_unique_violation
 from festival.errors import FestivalError
 from festival.i18n import gettext
 
@@ -67,21 +68,11 @@ def _classify(exc: Exception) -> tuple[int, str, str, dict[str, Any], dict[str, 
             code = "csrf_failed"
             detail = "the form has expired or did not come from this site; reload the page and try again"
         return status, code, detail, {}, dict(exc.headers or {})
-    if _is_unique_violation(exc):
+    if is_unique_violation(exc):
         # Two requests raced past a service's "already exists?" check; the unique index caught it.
         return 409, "conflict", "this already exists (it was created at the same moment)", {}, {}
     log.exception("unhandled error", exc_info=exc)
     return 500, "internal_error", "an unexpected error happened; it has been logged", {}, {}
-
-
-def _is_unique_violation(exc: Exception) -> bool:
-    import sqlite3
-
-    import asyncpg
-
-    if isinstance(exc, asyncpg.UniqueViolationError):
-        return True
-    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(exc)
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
