@@ -49,6 +49,7 @@ async def test_drag_a_slot_to_another_venue_and_time(
         await expect(page.locator('.timetable[data-date="2027-02-14"] .slot[data-venue="toolonlahti"]')).to_have_count(
             0
         )
+        await moved.scroll_into_view_if_needed()
         screenshot = artifact_path("timetable.png")
         await page.screenshot(path=str(screenshot), full_page=False)
         problems.assert_none()
