@@ -49,6 +49,8 @@ def _change(
         old_titles=before.items[was.item].titles if retitled else None,
         time_zone=programme.venues[slot.venue].time_zone,
         old_time_zone=before.venues[was.venue].time_zone if moved else None,
+        end=slot.ends_at if moved else None,
+        old_end=was.ends_at if moved else None,
     )
 
 

@@ -349,6 +349,13 @@ async def _notices(
     ]
 
 
+def _when(start: dt.datetime, end: dt.datetime | None, zone: str) -> str:
+    """ "Fri 05 Feb 2027 19:30-21:00 EET (Europe/Helsinki)": the venue's clock, named."""
+    first = times.local(start, zone)
+    until = f"-{times.local(end, zone):%H:%M}" if end is not None else ""
+    return f"{first:%a %d %b %Y %H:%M}{until} {first.tzname()} ({zone})"
+
+
 def _notice_text(programme: Programme, performer: str, found: list[s.ChangeOut]) -> str:
     who = programme.performers[performer].display_name if performer in programme.performers else performer
     lines = [
@@ -359,11 +366,11 @@ def _notice_text(programme: Programme, performer: str, found: list[s.ChangeOut])
     ]
     for change in found:
         slot = next((x for x in programme.slots if x.uid == change.slot), None)
-        zone = programme.venues[slot.venue].time_zone if slot else programme.time_zone
-        when = times.local(change.start, zone).strftime("%a %d %b %Y %H:%M %Z")
-        line = f"- {change.kind.upper()}: {change.title}, {change.venue}, {when} ({zone})"
+        zone = change.time_zone or (programme.venues[slot.venue].time_zone if slot else programme.time_zone)
+        line = f"- {change.kind.upper()}: {change.title}, {change.venue}, {_when(change.start, change.end, zone)}"
         if change.old_start is not None:
-            line += f" (was {change.old_venue}, {times.local(change.old_start, zone).strftime('%a %d %b %H:%M %Z')})"
+            old_zone = change.old_time_zone or zone
+            line += f" (was {change.old_venue}, {_when(change.old_start, change.old_end, old_zone)})"
         if change.old_title is not None:
             line += f" (was titled {change.old_title})"
         lines.append(line)

@@ -163,6 +163,8 @@ class ChangeOut(msgspec.Struct):
     old_venue_names: dict[str, str] | None = None
     time_zone: str = ""  # the venue's (the old venue's for old_start)
     old_time_zone: str | None = None
+    end: dt.datetime | None = None  # with moves: a change of the end alone is a move too
+    old_end: dt.datetime | None = None
 
 
 class VersionOut(msgspec.Struct):

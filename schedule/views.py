@@ -80,6 +80,13 @@ def moment(instant: dt.datetime, time_zone: str, lang: str) -> str:
     return f"{short_day(local.date(), lang)} {local:%H:%M} {times.zone_abbreviation(instant, time_zone)}"
 
 
+def span(start: dt.datetime, end: dt.datetime | None, time_zone: str, lang: str) -> str:
+    """A day and the clock from start to end: "Fri, Feb 5 18:00 to 19:30 EET" (with an en dash)."""
+    if end is None:
+        return moment(start, time_zone, lang)
+    return f"{short_day(times.local(start, time_zone).date(), lang)} {clock_range(start, end, time_zone)}"
+
+
 def stamp(instant: dt.datetime, time_zone: str, lang: str) -> str:
     """A date with its year and a clock time at ``time_zone``: "Nov 28, 2026 08:58 EET"."""
     local = times.local(instant, time_zone)
@@ -404,9 +411,11 @@ def change_view(change: ChangeOut, current: Programme | None, time_zone: str, la
         title=as_published if change.kind == "retitled" and not latest else title,
         linked=item is not None,
         venue=localize(change.venue_names, lang, languages) if change.venue_names else change.venue,
-        when=moment(change.start, change.time_zone or time_zone, lang),
+        when=span(change.start, change.end, change.time_zone or time_zone, lang),
         old_venue=localize(change.old_venue_names, lang, languages) if change.old_venue_names else change.old_venue,
-        old_when=moment(change.old_start, change.old_time_zone or time_zone, lang) if change.old_start else None,
+        old_when=span(change.old_start, change.old_end, change.old_time_zone or time_zone, lang)
+        if change.old_start
+        else None,
         old_title=localize(change.old_titles, lang, languages) if change.old_titles else change.old_title,
     )
 

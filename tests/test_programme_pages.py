@@ -48,10 +48,11 @@ async def runs_of(item: str) -> list[Any]:
     return [slot for slot in current.slots if slot.item == item]
 
 
-def local_clock(instant: dt.datetime) -> str:
-    """ "18:00 EET": Helsinki's wall clock (the demo's venues are all in Helsinki)."""
-    local = instant.astimezone(HELSINKI)
-    return f"{local:%H:%M} {local.tzname()}"
+def local_range(start: dt.datetime, end: dt.datetime | None) -> str:
+    """From start to end at Helsinki's clock, e.g. 19:00 to 20:30 EET with an en dash (a move shows both)."""
+    assert end is not None
+    first, last = start.astimezone(HELSINKI), end.astimezone(HELSINKI)
+    return f"{first:%H:%M}\u2013{last:%H:%M} {first.tzname()}"
 
 
 # --- the programme page -------------------------------------------------------------------------
@@ -281,7 +282,8 @@ async def test_changelog_page(client: httpx.AsyncClient, demo: Any) -> None:
     assert moved is not None and "Aurora Jazz night" in moved.group(0)
     change = next(c for c in (await publishing.list_versions("hsf-2027", None))[0].changes if c.kind == "moved")
     assert change.old_start is not None
-    assert local_clock(change.old_start) in moved.group(0) and local_clock(change.start) in moved.group(0)
+    assert local_range(change.old_start, change.old_end) in moved.group(0)
+    assert local_range(change.start, change.end) in moved.group(0)
     retitled = re.findall(r'<li class="change change-retitled">.*?</li>', html, flags=re.S)
     assert len(retitled) == 1  # once per item, not once per run
     assert "Songs of spring" in retitled[0] and "Songs of spring and snow" in retitled[0]

@@ -396,3 +396,16 @@ async def test_a_show_after_midnight_belongs_to_the_evening_before(organiser: ht
         sunday = (await anonymous.get(f"{BASE}/programme", params={"day": "2027-02-07", "limit": 500})).json()
     assert late.json()["uid"] in {s["uid"] for s in saturday["slots"]}
     assert late.json()["uid"] not in {s["uid"] for s in sunday["slots"]}
+
+
+async def test_a_new_end_time_alone_is_a_move_with_both_ranges(organiser: httpx.AsyncClient, app: Any) -> None:
+    slots = (await organiser.get(f"{BASE}/slots")).json()
+    opening = next(s for s in slots if s["item"] == "opening-ceremony")
+    await organiser.patch(f"{BASE}/slots/{opening['id']}", json={"end": "2027-02-05T18:30"})
+    version = (await organiser.post(f"{BASE}/versions", json={"name": "Longer", "acknowledge_warnings": True})).json()
+    (moved,) = version["changes"]
+    assert moved["kind"] == "moved" and moved["start"] == moved["old_start"]
+    assert moved["old_end"].startswith("2027-02-05T16:00:00") and moved["end"].startswith("2027-02-05T16:30:00")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as anonymous:
+        page = (await anonymous.get("/hsf-2027/changelog")).text
+    assert "17:00–18:00 EET" in page and "17:00–18:30 EET" in page
