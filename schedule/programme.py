@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from festival.errors import NotFound, ValidationFailed
 from festival.i18n import localize
 from schedule import publishing, times
 from schedule.schemas import ProgrammePage, PublicSlotOut
-from schedule.snapshot import Programme, PublicSlot
+from schedule.snapshot import Programme, PublicSlot, Recent
 
 MAX_PAGE = 500
 
@@ -84,7 +83,7 @@ class SearchText:
     venues: dict[str, str]
 
 
-_search_texts: OrderedDict[int, tuple[Programme, SearchText]] = OrderedDict()
+_search_texts: Recent[int, tuple[Programme, SearchText]] = Recent()
 
 
 def search_text(programme: Programme) -> SearchText:
@@ -101,11 +100,7 @@ def search_text(programme: Programme) -> SearchText:
                 parts += [performer.display_name, performer.name_zh, performer.name_latin]
         items[slug] = " ".join(parts).casefold()
     venues = {slug: " ".join(venue.names.values()).casefold() for slug, venue in programme.venues.items()}
-    text = SearchText(items, venues)
-    _search_texts[id(programme)] = (programme, text)
-    while len(_search_texts) > 32:
-        _search_texts.popitem(last=False)
-    return text
+    return _search_texts.put(id(programme), (programme, SearchText(items, venues)))[1]
 
 
 def select(programme: Programme, filters: Filters) -> list[PublicSlot]:

@@ -21,27 +21,20 @@ from festival.errors import Conflict, ValidationFailed
 from festival.i18n import localize
 from festival.jobs import JobQueue
 from festival.mail import enqueue_email, store_email
-from festival.tables import Performer, PerformerMember, Venue
+from festival.people import services as people
+from festival.tables import Performer, Venue
 from schedule import changes as changelog
 from schedule import schemas as s
 from schedule import services, snapshot, times
 from schedule import warnings as w
 from schedule.snapshot import Programme, PublicSlot
-from schedule.tables import Category, ItemPerformer, ProgrammeItem, ProgrammeVersion, Slot
+from schedule.tables import Category, ProgrammeVersion
 
 PUBLISHED_STATUSES = ("confirmed", "cancelled")
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-async def _public_slots(edition_id: int) -> list[dict[str, Any]]:
-    return list(
-        await Slot.select(
-            Slot.id, Slot.uid, Slot.item.slug, Slot.venue.slug, Slot.starts_at, Slot.ends_at, Slot.status, Slot.capacity
-        ).where((Slot.edition == edition_id) & (Slot.kind == "public") & Slot.status.is_in(list(PUBLISHED_STATUSES)))
-    )
 
 
 def _carry(slot: PublicSlot, previous: dict[str, PublicSlot], now: dt.datetime) -> PublicSlot:
@@ -55,14 +48,19 @@ def _carry(slot: PublicSlot, previous: dict[str, PublicSlot], now: dt.datetime) 
 
 
 async def build_programme(
-    ed: Mapping[str, Any], number: int, name: str, now: dt.datetime, previous: Programme | None
+    ed: Mapping[str, Any],
+    draft: list[dict[str, Any]],
+    number: int,
+    name: str,
+    now: dt.datetime,
+    previous: Programme | None,
 ) -> Programme:
     """The public part of the draft as a snapshot: confirmed and cancelled public slots and what they show.
 
     A slot that was public in ``previous`` and has since been deleted (or set back to draft) stays
     one more version as cancelled, so calendars and apps learn that it is gone.
     """
-    rows = await _public_slots(ed["id"])
+    rows = [r for r in draft if r["kind"] == "public" and r["status"] in PUBLISHED_STATUSES]
     earlier = {slot.uid: slot for slot in previous.slots} if previous else {}
     slots = [
         _carry(
@@ -115,23 +113,7 @@ async def build_programme(
 
 
 async def _items(edition_id: int, slugs: set[str]) -> dict[str, snapshot.PublicItem]:
-    if not slugs:
-        return {}
-    rows = (
-        await ProgrammeItem.select(
-            *ProgrammeItem.all_columns(exclude=[ProgrammeItem.category]), ProgrammeItem.category.slug
-        )
-        .where((ProgrammeItem.edition == edition_id) & ProgrammeItem.slug.is_in(list(slugs)))
-        .output(load_json=True)
-    )
-    links = (
-        await ItemPerformer.select(ItemPerformer.item, ItemPerformer.performer.slug)
-        .where(ItemPerformer.item.is_in([r["id"] for r in rows]))
-        .order_by(ItemPerformer.position)
-    )
-    performers: dict[int, list[str]] = defaultdict(list)
-    for link in links:
-        performers[link["item"]].append(link["performer.slug"])
+    rows = await services.item_rows(edition_id, slugs) if slugs else []
     return {
         r["slug"]: snapshot.PublicItem(
             slug=r["slug"],
@@ -139,7 +121,7 @@ async def _items(edition_id: int, slugs: set[str]) -> dict[str, snapshot.PublicI
             descriptions=r["descriptions"],
             category=r["category.slug"],
             tags=r["tags"],
-            performers=performers[r["id"]],
+            performers=r["performers"],
             languages=r["languages"],
             audience=r["audience"],
             accessibility=r["accessibility"],
@@ -155,13 +137,7 @@ async def _performers(slugs: set[str], previous: Programme | None) -> dict[str, 
     if not slugs:
         return {}
     rows = await Performer.objects().where(Performer.slug.is_in(list(slugs))).output(load_json=True)
-    members: dict[int, list[str]] = defaultdict(list)
-    for m in (
-        await PerformerMember.select(PerformerMember.performer, PerformerMember.person.display_name)
-        .where(PerformerMember.performer.is_in([r.id for r in rows]))
-        .order_by(PerformerMember.id)
-    ):
-        members[m["performer"]].append(m["person.display_name"])
+    members = await people.members_of([r.id for r in rows])
     found = {
         r.slug: snapshot.PublicPerformer(
             slug=r.slug,
@@ -172,7 +148,7 @@ async def _performers(slugs: set[str], previous: Programme | None) -> dict[str, 
             name_latin=r.name_latin,
             biographies=json_value(r.biographies),
             website=r.website,
-            members=members[r.id],
+            members=[m.display_name for m in members[r.id]],
         )
         for r in rows
     }
@@ -267,7 +243,7 @@ async def publish(actor: Principal, edition: str, data: s.PublishIn, jobs: JobQu
         previous = await programme_of(previous_key) if previous_key is not None else None
         number = previous.version + 1 if previous else 1
         now = _now()
-        programme = await build_programme(ed, number, name, now, previous)
+        programme = await build_programme(ed, facts[3], number, name, now, previous)
         _check_complete(programme)
         changes = changelog.diff(previous, programme) if previous else []
         version = ProgrammeVersion(

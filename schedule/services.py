@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -81,26 +82,56 @@ def _check_image(value: str) -> str:
     return value
 
 
-async def _item_outs(edition_id: int, edition_slug: str, lang: str | None, slug: str | None = None) -> list[s.ItemOut]:
+@dataclass(frozen=True, slots=True)
+class Billing:
+    """One performer of an item, in billing order."""
+
+    id: int
+    slug: str
+    display_name: str
+
+
+async def item_performers(item_ids: Collection[int]) -> dict[int, list[Billing]]:
+    """The performers of each item, in billing order: one query for any number of items."""
+    found: dict[int, list[Billing]] = {item_id: [] for item_id in item_ids}
+    if not found:
+        return found
+    links = (
+        await ItemPerformer.select(
+            ItemPerformer.item,
+            ItemPerformer.performer,
+            ItemPerformer.performer.slug,
+            ItemPerformer.performer.display_name,
+        )
+        .where(ItemPerformer.item.is_in(list(found)))
+        .order_by(ItemPerformer.position)
+    )
+    for link in links:
+        found[link["item"]].append(Billing(link["performer"], link["performer.slug"], link["performer.display_name"]))
+    return found
+
+
+async def item_rows(edition_id: int, slugs: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Items of an edition (all, or those named) with ``category.slug`` and ``performers`` (slugs)."""
     query = (
         ProgrammeItem.select(*ProgrammeItem.all_columns(exclude=[ProgrammeItem.category]), ProgrammeItem.category.slug)
         .where(ProgrammeItem.edition == edition_id)
         .order_by(ProgrammeItem.slug)
         .output(load_json=True)
     )
-    if slug is not None:
-        query = query.where(ProgrammeItem.slug == slug)
-    rows = await query
-    ids = [r["id"] for r in rows]
-    performers: dict[int, list[str]] = {i: [] for i in ids}
-    if ids:
-        links = (
-            await ItemPerformer.select(ItemPerformer.item, ItemPerformer.performer.slug)
-            .where(ItemPerformer.item.is_in(ids))
-            .order_by(ItemPerformer.position)
-        )
-        for link in links:
-            performers[link["item"]].append(link["performer.slug"])
+    if slugs is not None:
+        if not slugs:
+            return []
+        query = query.where(ProgrammeItem.slug.is_in(list(slugs)))
+    rows = [dict(r) for r in await query]
+    billing = await item_performers([r["id"] for r in rows])
+    for r in rows:
+        r["performers"] = [b.slug for b in billing[r["id"]]]
+    return rows
+
+
+async def _item_outs(edition_id: int, edition_slug: str, lang: str | None, slug: str | None = None) -> list[s.ItemOut]:
+    rows = await item_rows(edition_id, None if slug is None else [slug])
     return [
         s.ItemOut(
             slug=r["slug"],
@@ -110,7 +141,7 @@ async def _item_outs(edition_id: int, edition_slug: str, lang: str | None, slug:
             descriptions=r["descriptions"],
             category=r["category.slug"],
             tags=r["tags"],
-            performers=performers[r["id"]],
+            performers=r["performers"],
             languages=r["languages"],
             audience=r["audience"],
             accessibility=r["accessibility"],
@@ -171,7 +202,7 @@ async def create_item(actor: Principal, edition: str, data: s.ItemIn) -> s.ItemO
         row = ProgrammeItem(edition=ed["id"], slug=data.slug, updated_at=_now(), **fields)
         await row.save()
         await _set_performers(row.id, performer_ids)
-    return await get_item(edition, data.slug, actor)
+    return (await _item_outs(ed["id"], edition, None, data.slug))[0]
 
 
 async def _item_row(edition_id: int, slug: str) -> ProgrammeItem:
@@ -200,7 +231,7 @@ async def update_item(actor: Principal, edition: str, slug: str, patch: s.ItemPa
         await row.save()
         if performer_ids is not None:
             await _set_performers(row.id, performer_ids)
-    return await get_item(edition, slug, actor)
+    return (await _item_outs(ed["id"], edition, None, slug))[0]
 
 
 async def delete_item(actor: Principal, edition: str, slug: str) -> None:
@@ -354,7 +385,7 @@ async def create_slot(actor: Principal, edition: str, data: s.SlotIn) -> s.SlotO
         updated_at=_now(),
     )
     await row.save()
-    return await get_slot(edition, row.id, actor)
+    return _slot_out((await slot_rows(ed["id"], row.id))[0], None)
 
 
 async def update_slot(actor: Principal, edition: str, slot_id: int, patch: s.SlotPatch) -> s.SlotOut:
@@ -383,7 +414,7 @@ async def update_slot(actor: Principal, edition: str, slot_id: int, patch: s.Slo
     _check_slot(ed, row.kind, item_id, row.starts_at, row.ends_at)
     row.updated_at = _now()
     await row.save()
-    return await get_slot(edition, slot_id, actor)
+    return _slot_out((await slot_rows(ed["id"], slot_id))[0], None)
 
 
 async def delete_slot(actor: Principal, edition: str, slot_id: int) -> None:
@@ -399,7 +430,8 @@ async def delete_slot(actor: Principal, edition: str, slot_id: int) -> None:
 async def draft_facts(
     ed: Mapping[str, Any], lang: str | None = None
 ) -> tuple[w.EditionFacts, dict[int, w.VenueFacts], list[w.SlotFacts], list[dict[str, Any]]]:
-    """Everything the warning rules need about an edition's draft, in four queries."""
+    """Everything the warning rules need about an edition's draft, in three queries; the fourth value
+    is the draft's slot rows (``slot_rows``), which publishing freezes."""
     venues = {
         v.id: w.VenueFacts(
             slug=v.slug,
@@ -412,18 +444,7 @@ async def draft_facts(
         for v in await Venue.objects().where(Venue.edition == ed["id"])
     }
     rows = await slot_rows(ed["id"])
-    item_ids = list({r["item"] for r in rows if r["item"] is not None})
-    performers: dict[int, list[tuple[int, str]]] = {}
-    if item_ids:
-        links = (
-            await ItemPerformer.select(
-                ItemPerformer.item, ItemPerformer.performer, ItemPerformer.performer.display_name
-            )
-            .where(ItemPerformer.item.is_in(item_ids))
-            .order_by(ItemPerformer.position)
-        )
-        for link in links:
-            performers.setdefault(link["item"], []).append((link["performer"], link["performer.display_name"]))
+    billing = await item_performers({r["item"] for r in rows if r["item"] is not None})
     slots = [
         w.SlotFacts(
             id=r["id"],
@@ -433,8 +454,8 @@ async def draft_facts(
             starts_at=r["starts_at"],
             ends_at=r["ends_at"],
             status=r["status"],
-            performers=tuple(name for _, name in performers.get(r["item"], [])),
-            performer_keys=tuple(key for key, _ in performers.get(r["item"], [])),
+            performers=tuple(b.display_name for b in billing.get(r["item"], [])),
+            performer_keys=tuple(b.id for b in billing.get(r["item"], [])),
             capacity=r["capacity"],
             ticketed=r["item.admission"] == "ticketed",
         )

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 import msgspec
 
+K = TypeVar("K")
+V = TypeVar("V")
 SlotStatus = Literal["confirmed", "cancelled"]
 Admission = Literal["free", "registration", "ticketed"]
 
@@ -98,9 +100,29 @@ class Programme(msgspec.Struct, frozen=True):
     categories: dict[str, PublicCategory]
 
 
+class Recent(Generic[K, V]):
+    """The ``size`` most recently used entries; for what a published version lets a process keep."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._size = size
+
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> V:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return value
+
+
 _decoder = msgspec.json.Decoder(Programme)
-_CACHE_SIZE = 32
-_cache: OrderedDict[str, Programme] = OrderedDict()
+_cache: Recent[str, Programme] = Recent()
 
 
 def dump(programme: Programme) -> str:
@@ -109,16 +131,9 @@ def dump(programme: Programme) -> str:
 
 def cached(key: str) -> Programme | None:
     """The decoded snapshot of a version, if this process has it (published versions never change)."""
-    programme = _cache.get(key)
-    if programme is not None:
-        _cache.move_to_end(key)
-    return programme
+    return _cache.get(key)
 
 
 def load(key: str, raw: str | bytes) -> Programme:
     """Decode a stored snapshot and keep it for the next request under ``key``."""
-    programme = _decoder.decode(raw)
-    _cache[key] = programme
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
-    return programme
+    return _cache.put(key, _decoder.decode(raw))

@@ -18,8 +18,6 @@ from festival.i18n import localize
 from schedule import services, times
 from schedule import warnings as w
 
-DAY_STARTS = times.DAY_STARTS
-festival_day = times.festival_day
 ROW_MINUTES = 15
 ROWS = 24 * 60 // ROW_MINUTES
 
@@ -61,7 +59,7 @@ class Timetable:
 
 
 def _row(local: dt.datetime, day: dt.date) -> int:
-    start = dt.datetime.combine(day, DAY_STARTS, tzinfo=local.tzinfo)
+    start = dt.datetime.combine(day, times.DAY_STARTS, tzinfo=local.tzinfo)
     minutes = (local.replace(tzinfo=None) - start.replace(tzinfo=None)).total_seconds() / 60
     return max(1, min(ROWS, int(minutes // ROW_MINUTES) + 1))
 
@@ -83,9 +81,9 @@ async def timetable(edition: str, actor: Principal, lang: str | None = None) -> 
     for slot, row in zip(slots, rows, strict=True):
         zone = venues[slot.venue].time_zone
         start, end = times.local(slot.starts_at, zone), times.local(slot.ends_at, zone)
-        day = festival_day(start)
+        day = times.festival_day(start)
         first = _row(start, day)
-        last = _row(end, day) if festival_day(end - dt.timedelta(seconds=1)) == day else ROWS + 1
+        last = _row(end, day) if times.festival_day(end - dt.timedelta(seconds=1)) == day else ROWS + 1
         overlapped = any(s < end and start < e for s, e in busy[(day, slot.venue)])
         busy[(day, slot.venue)].append((start, end))
         days.setdefault(day, Day(day)).blocks.append(
@@ -104,7 +102,7 @@ async def timetable(edition: str, actor: Principal, lang: str | None = None) -> 
                 overlapped=overlapped,
             )
         )
-    hours = [(1 + h * 60 // ROW_MINUTES, f"{(DAY_STARTS.hour + h) % 24:02d}:00") for h in range(24)]
+    hours = [(1 + h * 60 // ROW_MINUTES, f"{(times.DAY_STARTS.hour + h) % 24:02d}:00") for h in range(24)]
     return Timetable(
         edition=ed,
         venues=[{"slug": v.slug, "name": v.name, "column": columns[vid]} for vid, v in ordered],

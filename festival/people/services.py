@@ -30,7 +30,8 @@ def check_email(value: str) -> str:
     return value
 
 
-async def _members(performer_ids: list[int]) -> dict[int, list[s.MemberOut]]:
+async def members_of(performer_ids: list[int]) -> dict[int, list[s.MemberOut]]:
+    """The members of each performer, in the order they were added: one query."""
     out: dict[int, list[s.MemberOut]] = {pid: [] for pid in performer_ids}
     if not performer_ids:
         return out
@@ -82,13 +83,13 @@ async def list_performers(lang: str | None = None, origin: str | None = None) ->
     if origin:
         query = query.where(Performer.origin == origin)
     rows = await query
-    members = await _members([r.id for r in rows])
+    members = await members_of([r.id for r in rows])
     return [_out(r, members[r.id], lang) for r in rows]
 
 
 async def get_performer(slug: str, lang: str | None = None) -> s.PerformerOut:
     row = await _performer(slug)
-    return _out(row, (await _members([row.id]))[row.id], lang)
+    return _out(row, (await members_of([row.id]))[row.id], lang)
 
 
 async def _replace_members(performer_id: int, members: list[s.MemberIn]) -> None:
