@@ -44,6 +44,7 @@ from festival.web.language import LanguageMiddleware
 from festival.web.pages import PageController
 from festival.web.security import SecurityMiddleware
 from schedule import controllers as schedule_controllers
+from schedule import feed_controllers as schedule_feeds
 from schedule import manage as schedule_manage
 from schedule import pages as schedule_pages
 
@@ -120,6 +121,7 @@ def create_app(
             *schedule_controllers.CONTROLLERS,
             *schedule_manage.CONTROLLERS,
             *schedule_pages.CONTROLLERS,
+            *schedule_feeds.CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], opt={"access": "public"}, include_in_schema=False
             ),

@@ -66,6 +66,13 @@ class Settings:
     forwarded_allow_ips: tuple[str, ...] = DEFAULT_FORWARDED_ALLOW_IPS
     mail_from: str = "Helsinki Spring Festival <festival@localhost>"
     public_url_set: bool = False  # PUBLIC_URL was given; else links follow the address a request used
+    calendar_cancelled_keep_days: int = 30  # a cancelled event stays in calendar feeds this long
+
+    @property
+    def calendar_uid_domain(self) -> str:
+        """The right-hand side of calendar UIDs: PUBLIC_URL's host, never the address a request used
+        (UIDs must not change with the host that answered)."""
+        return (urlsplit(self.public_url).hostname or "festival") if self.public_url_set else "festival"
 
     @property
     def outbox_dir(self) -> Path:
@@ -236,6 +243,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("FESTIVAL_DEBUG", f"expected true or false, got {debug_raw!r}")
     session_ttl_s = _parse_int(env, "SESSION_TTL_S", 12 * 3600, 60)
     login_attempts_per_minute = _parse_int(env, "LOGIN_ATTEMPTS_PER_MINUTE", 10, 1)
+    cancelled_keep_days = _parse_int(env, "CALENDAR_CANCELLED_KEEP_DAYS", 30, 0)
     forwarded_allow_ips = parse_forwarded_allow_ips("FORWARDED_ALLOW_IPS", env.get("FORWARDED_ALLOW_IPS"))
     given_secret_key = _secret_key_value(env, database)
     # Every value is good: only now touch the file system.
@@ -256,4 +264,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         forwarded_allow_ips=forwarded_allow_ips,
         mail_from=env.get("MAIL_FROM") or "Helsinki Spring Festival <festival@localhost>",
         public_url_set=public_url is not None,
+        calendar_cancelled_keep_days=cancelled_keep_days,
     )

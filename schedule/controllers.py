@@ -18,12 +18,13 @@ from festival.auth.roles import Role
 from festival.jobs import JobQueue
 from festival.settings import Settings
 from festival.web.http import cacheable, matches, site_url
-from schedule import programme, publishing, services
+from schedule import itinerary, programme, publishing, services
 from schedule import schemas as s
 
 PUBLIC = {"access": "public"}
 ORGANISER = {"access": "edition:organiser"}
 ORGANISER_GUARD = [guards.edition_role(Role.ORGANISER)]
+STAFF = {"access": "staff:any"}
 
 
 class CategoryController(Controller):
@@ -140,9 +141,11 @@ class PublishedProgrammeController(Controller):
         data: JSONBody[s.PublishIn],
         actor: NamedDependency[Principal],
         jobs: NamedDependency[JobQueue],
+        settings: NamedDependency[Settings],
     ) -> s.VersionOut:
         """Publish the draft as the next version. With warnings, set ``acknowledge_warnings`` (409 otherwise)."""
-        return await publishing.publish(actor, edition, data, jobs)
+        keep = dt.timedelta(days=settings.calendar_cancelled_keep_days)
+        return await publishing.publish(actor, edition, data, jobs, keep)
 
     @get("/versions", opt=PUBLIC, summary="Published versions and their changes, newest first")
     async def list_versions(
@@ -180,4 +183,33 @@ class PublishedProgrammeController(Controller):
         return cacheable(request, msgspec.json.encode(result), media_type="application/json", etag=tag)
 
 
-CONTROLLERS = [CategoryController, ItemController, SlotController, DraftController, PublishedProgrammeController]
+class ItineraryController(Controller):
+    """The private address of a performer's itinerary feed, for organisers and logistics to pass on."""
+
+    path = "/api/v1/performers/{performer:str}/itinerary"
+    tags = ["Performers"]
+    guards = [guards.role_anywhere(Role.ORGANISER, Role.LOGISTICS)]
+
+    @get("/", opt=STAFF, summary="The performer's private itinerary feed (made on first request)")
+    async def get_itinerary(
+        self, request: Request[Any, Any, Any], performer: FromPath[str], settings: NamedDependency[Settings]
+    ) -> s.PrivateFeedOut:
+        token = await itinerary.itinerary_token(settings.secret_key, performer)
+        return s.private_feed_out(site_url(request, settings), "performers", token)
+
+    @post("/rotate", opt=STAFF, status_code=200, summary="A new itinerary address (the old one answers 404)")
+    async def rotate_itinerary(
+        self, request: Request[Any, Any, Any], performer: FromPath[str], settings: NamedDependency[Settings]
+    ) -> s.PrivateFeedOut:
+        token = await itinerary.rotate_itinerary(settings.secret_key, performer)
+        return s.private_feed_out(site_url(request, settings), "performers", token)
+
+
+CONTROLLERS = [
+    CategoryController,
+    ItemController,
+    SlotController,
+    DraftController,
+    PublishedProgrammeController,
+    ItineraryController,
+]

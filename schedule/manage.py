@@ -6,6 +6,7 @@ values and the service's message (status 422), never half-saved.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Controller, get, post
@@ -20,6 +21,7 @@ from festival.editions import services as editions
 from festival.errors import FestivalError
 from festival.i18n import LANGUAGES
 from festival.jobs import JobQueue
+from festival.settings import Settings
 from schedule import forms, publishing, services, timetable
 from schedule.schemas import THEMES
 
@@ -71,10 +73,12 @@ class TimetableController(Controller):
         actor: NamedDependency[Principal],
         lang: NamedDependency[str],
         jobs: NamedDependency[JobQueue],
+        settings: NamedDependency[Settings],
     ) -> Redirect | Template:
         """Publish the draft; with warnings only when the organiser ticked that they reviewed them."""
+        keep = dt.timedelta(days=settings.calendar_cancelled_keep_days)
         try:
-            await publishing.publish(actor, edition, forms.publish_in(data), jobs)
+            await publishing.publish(actor, edition, forms.publish_in(data), jobs, keep)
         except FestivalError as exc:
             context = await _timetable(edition, actor, lang) | {"error": exc, "values": data}
             return Template("manage/timetable.html", context=context, status_code=exc.status_code)

@@ -7,21 +7,24 @@ Handlers parse and call one function of ``schedule.views`` (or an exporter) each
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, HttpMethod, Request, Response, get, route
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from festival.auth.principal import Principal
-from festival.errors import NotFound
 from festival.settings import Settings
+from festival.web.csrf import PERSONAL_CALENDAR_COOKIE
 from festival.web.http import cacheable, matches, site_url
-from schedule import programme
+from schedule import feeds, personal, programme
 from schedule.exporters.frab import frab_json, frab_xml
-from schedule.exporters.ical import slot_calendar
+from schedule.feed_controllers import context as feed_context
+from schedule.feed_controllers import ics_name, respond
+from schedule.feeds import FeedFilters
 from schedule.snapshot import Programme
 from schedule.views import (
     FilterForm,
@@ -93,7 +96,8 @@ class ProgrammePageController(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         current = await programme.current(edition, principal)
-        context = item_view(current, item, lang, site_url(request, settings))
+        starred = await personal.has_star(request.cookies.get(PERSONAL_CALENDAR_COOKIE, ""), edition, item)
+        context = item_view(current, item, lang, site_url(request, settings), starred)
         return Template("programme/item.html", context=context)
 
     @get("/venues/{venue:str}", opt=PUBLIC)
@@ -169,7 +173,7 @@ class ProgrammeDataController(Controller):
         current = await programme.current(edition, principal)
         return frab_response(request, current, "xml", lang, site_url(request, settings))
 
-    @get("/slots/{file:str}", opt=PUBLIC)
+    @route("/slots/{file:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], opt=PUBLIC)
     async def slot_ics(
         self,
         request: Request[Any, Any, Any],
@@ -179,13 +183,12 @@ class ProgrammeDataController(Controller):
         lang: NamedDependency[str],
         settings: NamedDependency[Settings],
     ) -> Response[bytes]:
-        """``/{edition}/slots/{uid}.ics``: one run for a calendar (Litestar matches whole path segments)."""
-        if not file.endswith(".ics"):
-            raise NotFound(f"no file {file!r}", code="slot_not_found")
-        current = await programme.current(edition, principal)
-        body = slot_calendar(current, file.removesuffix(".ics"), lang, site_url(request, settings))
-        # Litestar adds "; charset=utf-8" to text/* types itself.
-        return cacheable(request, body, media_type="text/calendar", etag=_strong_tag(body), filename=file)
+        """``/{edition}/slots/{uid}.ics``: one run for a calendar, as the feeds write it (same UID).
+        A download from a page, so in the page's language (``?lang=``, the cookie, Accept-Language)."""
+        ctx = dataclasses.replace(feed_context(request, settings), lang=lang)
+        response = respond(request, await feeds.edition_feed(edition, FeedFilters(slot=ics_name(file)), ctx))
+        response.headers["Vary"] = "Accept-Language, Cookie"
+        return response
 
 
 CONTROLLERS = [ProgrammePageController, ProgrammeDataController]

@@ -31,6 +31,7 @@ from schedule.snapshot import Programme, PublicSlot
 from schedule.tables import Category, ProgrammeVersion
 
 PUBLISHED_STATUSES = ("confirmed", "cancelled")
+CANCELLED_KEEP = dt.timedelta(days=30)  # the default of CALENDAR_CANCELLED_KEEP_DAYS
 
 
 def _now() -> dt.datetime:
@@ -54,11 +55,12 @@ async def build_programme(
     name: str,
     now: dt.datetime,
     previous: Programme | None,
+    cancelled_keep: dt.timedelta = CANCELLED_KEEP,
 ) -> Programme:
     """The public part of the draft as a snapshot: confirmed and cancelled public slots and what they show.
 
     A slot that was public in ``previous`` and has since been deleted (or set back to draft) stays
-    one more version as cancelled, so calendars and apps learn that it is gone.
+    as cancelled for ``cancelled_keep`` after that, so calendars and apps learn that it is gone.
     """
     rows = [r for r in draft if r["kind"] == "public" and r["status"] in PUBLISHED_STATUSES]
     earlier = {slot.uid: slot for slot in previous.slots} if previous else {}
@@ -86,6 +88,10 @@ async def build_programme(
         msgspec.structs.replace(old, status="cancelled", sequence=old.sequence + 1, changed_at=now)
         for old in earlier.values()
         if old.uid not in present and old.status == "confirmed"
+    ] + [  # gone earlier: kept as cancelled as long as calendar feeds show cancellations
+        old
+        for old in earlier.values()
+        if old.uid not in present and old.status == "cancelled" and now - old.changed_at < cancelled_keep
     ]
     items = await _items(ed["id"], {slot.item for slot in slots})
     for old in gone:  # an item deleted with its slots: show it as it was
@@ -93,7 +99,7 @@ async def build_programme(
             items[old.item] = previous.items[old.item]
     slots = sorted(slots + gone, key=lambda x: (x.starts_at, x.venue, x.uid))
     performers = await _performers({slug for item in items.values() for slug in item.performers}, previous)
-    return Programme(
+    programme = Programme(
         edition=ed["slug"],
         edition_names=ed["names"],
         series=ed["series.slug"],
@@ -110,6 +116,31 @@ async def build_programme(
         performers=performers,
         categories=await _categories({item.category for item in items.values() if item.category}),
     )
+    return msgspec.structs.replace(
+        programme, slots=[_modified(slot, earlier.get(slot.uid), programme, previous, now) for slot in slots]
+    )
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _face(programme: Programme, slot: PublicSlot) -> tuple[object, ...]:
+    """Everything a calendar event of the slot shows besides its time, venue and status."""
+    item = msgspec.structs.replace(programme.items[slot.item], updated_at=_EPOCH)
+    category = programme.categories.get(item.category or "")
+    return item, programme.venues[slot.venue], category, [programme.performers.get(p) for p in item.performers]
+
+
+def _modified(
+    slot: PublicSlot, old: PublicSlot | None, programme: Programme, previous: Programme | None, now: dt.datetime
+) -> PublicSlot:
+    """``modified_at`` (calendar LAST-MODIFIED and DTSTAMP): the last version that changed anything the
+    slot's event shows; a new title moves it without raising SEQUENCE."""
+    if old is None or slot.changed_at == now or previous is None:
+        return msgspec.structs.replace(slot, modified_at=slot.changed_at)
+    if _face(programme, slot) != _face(previous, old):
+        return msgspec.structs.replace(slot, modified_at=now)
+    return msgspec.structs.replace(slot, modified_at=old.modified_at or old.changed_at)
 
 
 async def _items(edition_id: int, slugs: set[str]) -> dict[str, snapshot.PublicItem]:
@@ -214,7 +245,13 @@ async def programme_of(version: VersionKey) -> Programme:
 # --- publishing -------------------------------------------------------------------------------
 
 
-async def publish(actor: Principal, edition: str, data: s.PublishIn, jobs: JobQueue | None) -> s.VersionOut:
+async def publish(
+    actor: Principal,
+    edition: str,
+    data: s.PublishIn,
+    jobs: JobQueue | None,
+    cancelled_keep: dt.timedelta = CANCELLED_KEEP,
+) -> s.VersionOut:
     """Freeze the draft as the next version and make it what the public sees.
 
     Raises ``Conflict`` (``unacknowledged_warnings``) while the draft has warnings the caller has not
@@ -243,7 +280,7 @@ async def publish(actor: Principal, edition: str, data: s.PublishIn, jobs: JobQu
         previous = await programme_of(previous_key) if previous_key is not None else None
         number = previous.version + 1 if previous else 1
         now = _now()
-        programme = await build_programme(ed, facts[3], number, name, now, previous)
+        programme = await build_programme(ed, facts[3], number, name, now, previous, cancelled_keep)
         _check_complete(programme)
         changes = changelog.diff(previous, programme) if previous else []
         version = ProgrammeVersion(

@@ -203,3 +203,15 @@ class ProgrammePage(msgspec.Struct):
     limit: int
     slots: list[PublicSlotOut]
     next: str | None = None
+
+
+class PrivateFeedOut(msgspec.Struct):
+    """A private calendar feed's address: ``url`` for any calendar app, ``webcal`` to open one."""
+
+    url: str
+    webcal: str
+
+
+def private_feed_out(base_url: str, kind: str, token: str) -> PrivateFeedOut:
+    url = f"{base_url}/calendars/{kind}/{token}.ics"
+    return PrivateFeedOut(url=url, webcal="webcal://" + url.split("://", 1)[-1])

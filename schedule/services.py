@@ -23,7 +23,7 @@ from festival.tables import Performer, Venue
 from schedule import schemas as s
 from schedule import times
 from schedule import warnings as w
-from schedule.tables import Category, ItemPerformer, ProgrammeItem, Slot
+from schedule.tables import CalendarFeed, Category, ItemPerformer, ProgrammeItem, Slot
 
 
 def _now() -> dt.datetime:
@@ -166,7 +166,23 @@ async def get_item(edition: str, slug: str, actor: Principal, lang: str | None =
     return found[0]
 
 
+async def _performers_of(item_id: int) -> list[int]:
+    return [
+        r["performer"] for r in await ItemPerformer.select(ItemPerformer.performer).where(ItemPerformer.item == item_id)
+    ]
+
+
+async def _touch_itineraries(performer_ids: Collection[int]) -> None:
+    """Something left these performers' itinerary feeds without a trace (a deleted slot or item, a
+    performer taken off an item): move the feeds' Last-Modified on (``schedule.itinerary``)."""
+    if performer_ids:
+        await CalendarFeed.update({CalendarFeed.changed_at: _now()}).where(
+            CalendarFeed.performer.is_in(list(performer_ids))
+        )
+
+
 async def _set_performers(item_id: int, performer_ids: list[int]) -> None:
+    await _touch_itineraries(set(await _performers_of(item_id)) - set(performer_ids))
     await ItemPerformer.delete().where(ItemPerformer.item == item_id)
     if performer_ids:
         await ItemPerformer.insert(
@@ -238,6 +254,7 @@ async def delete_item(actor: Principal, edition: str, slug: str) -> None:
     """Remove an item and its slots from the draft (published versions keep what they showed)."""
     ed = await edition_row(edition, actor)
     row = await _item_row(ed["id"], slug)
+    await _touch_itineraries(await _performers_of(row.id))
     await ProgrammeItem.delete().where(ProgrammeItem.id == row.id)
 
 
@@ -394,12 +411,15 @@ async def update_slot(actor: Principal, edition: str, slot_id: int, patch: s.Slo
     row = await Slot.objects().where((Slot.edition == ed["id"]) & (Slot.id == slot_id)).first()
     if row is None:
         raise NotFound(f"no slot {slot_id} in {edition}", code="slot_not_found")
+    before = (row.starts_at, row.ends_at, row.venue, row.status)
     if patch.venue is not msgspec.UNSET:
         venue = await _venue_for(ed["id"], patch.venue)
         row.venue = venue["id"]
     else:
         venue = dict(await Venue.select(Venue.id, Venue.time_zone).where(Venue.id == row.venue).first() or {})
     if patch.item is not msgspec.UNSET:
+        if row.item is not None:  # the slot leaves the itineraries of the old item's performers
+            await _touch_itineraries(await _performers_of(row.item if isinstance(row.item, int) else row.item.id))
         row.item = await _item_id(ed["id"], patch.item)
     if patch.start is not msgspec.UNSET:
         row.starts_at = times.to_utc(patch.start, venue["time_zone"], "start")
@@ -413,15 +433,20 @@ async def update_slot(actor: Principal, edition: str, slot_id: int, patch: s.Slo
     item_id = row.item if isinstance(row.item, int) or row.item is None else row.item.id
     _check_slot(ed, row.kind, item_id, row.starts_at, row.ends_at)
     row.updated_at = _now()
+    if (row.starts_at, row.ends_at, row.venue, row.status) != before:  # calendar SEQUENCE and DTSTAMP
+        row.sequence += 1
+        row.changed_at = row.updated_at
     await row.save()
     return _slot_out((await slot_rows(ed["id"], slot_id))[0], None)
 
 
 async def delete_slot(actor: Principal, edition: str, slot_id: int) -> None:
     ed = await edition_row(edition, actor)
-    deleted = await Slot.delete().where((Slot.edition == ed["id"]) & (Slot.id == slot_id)).returning(Slot.id)
+    deleted = await Slot.delete().where((Slot.edition == ed["id"]) & (Slot.id == slot_id)).returning(Slot.item)
     if not deleted:
         raise NotFound(f"no slot {slot_id} in {edition}", code="slot_not_found")
+    if deleted[0]["item"] is not None:
+        await _touch_itineraries(await _performers_of(deleted[0]["item"]))
 
 
 # --- warnings ---------------------------------------------------------------------------------

@@ -66,7 +66,8 @@ class PublicItem(msgspec.Struct, frozen=True):
 
 class PublicSlot(msgspec.Struct, frozen=True):
     """One public run of an item. ``sequence`` grows with every published change of time, venue or
-    status (calendar SEQUENCE); ``changed_at`` is when that last happened (DTSTAMP)."""
+    status (calendar SEQUENCE); ``changed_at`` is when that last happened; ``modified_at`` when
+    anything the slot shows last changed (calendar DTSTAMP and LAST-MODIFIED)."""
 
     id: int
     uid: str
@@ -78,6 +79,11 @@ class PublicSlot(msgspec.Struct, frozen=True):
     capacity: int | None
     sequence: int
     changed_at: dt.datetime
+    modified_at: dt.datetime | None = None  # last change of anything shown (title too); None: changed_at
+
+    @property
+    def last_modified(self) -> dt.datetime:
+        return self.modified_at or self.changed_at
 
 
 class Programme(msgspec.Struct, frozen=True):

@@ -89,6 +89,9 @@ class Slot(Table, tablename="schedule_slot"):
     capacity = Integer(null=True, default=None)
     note = Text(default="")
     updated_at = Timestamptz()
+    # For private calendar feeds (itineraries), which read the draft: SEQUENCE and DTSTAMP.
+    sequence = Integer(default=0)  # grows with every change of time, venue or status
+    changed_at = Timestamptz()  # when that last happened
 
 
 class ProgrammeVersion(Table, tablename="schedule_version"):
@@ -104,3 +107,40 @@ class ProgrammeVersion(Table, tablename="schedule_version"):
     published_by = Varchar(length=255, default="")
     snapshot = JSON(default={})
     changes = JSON(default=[])
+
+
+class CalendarFeed(Table, tablename="schedule_calendar_feed"):
+    """A private calendar feed behind an unguessable token: a visitor's personal calendar (starred
+    items, and the slots of their tickets once ticketing lands) or a performer's itinerary.
+
+    The token is not stored: it is an HMAC of ``key`` and ``generation`` under the site's secret key,
+    so the owner can be shown it again; rotating (``generation`` + 1) makes the old address a 404.
+    ``token_digest`` (SHA-256 of the token) finds the row. ``changed_at`` moves whenever what the
+    feed holds changes without a published version (a star, a rotation, a deleted slot): it keeps
+    the feed's Last-Modified from going backwards.
+    """
+
+    id: Serial
+
+    kind = Varchar(length=20)  # personal / performer
+    key = UUID()
+    performer = ForeignKey(references=Performer, on_delete=OnDelete.cascade, null=True, default=None, unique=True)
+    generation = Integer(default=1)
+    token_digest = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    changed_at = Timestamptz()
+
+
+class Star(Table, tablename="schedule_star"):
+    """An item a visitor starred in their personal calendar (all its published runs).
+
+    By slug, not by row: the feed reads the published snapshot, where an item deleted from the
+    draft lives on as cancelled, and a star must keep showing that cancellation.
+    """
+
+    id: Serial
+
+    feed = ForeignKey(references=CalendarFeed, on_delete=OnDelete.cascade)
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    item = Varchar(length=80)
+    created_at = Timestamptz()

@@ -28,6 +28,7 @@ from schedule.schemas import ChangeOut, VersionOut
 from schedule.snapshot import Programme, PublicPerformer, PublicSlot
 
 ATOM = "http://www.w3.org/2005/Atom"
+OUTLOOK_COMPOSE = "https://outlook.live.com/calendar/0/deeplink/compose"
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
 _ICAL_UTC = "%Y%m%dT%H%M%SZ"
 
@@ -294,7 +295,7 @@ async def front_page(edition: str, actor: Principal | None, lang: str, form: Fil
 # --- item, venue and performer pages ------------------------------------------------------------
 
 
-def _page_context(current: Programme, lang: str) -> dict[str, Any]:
+def page_context(current: Programme, lang: str) -> dict[str, Any]:
     return {"programme": current, "edition_name": localize(current.edition_names, lang, current.languages)}
 
 
@@ -305,8 +306,23 @@ def google_calendar_url(run: Run, slot: PublicSlot, location: str, page_url: str
     return f"{GOOGLE_CALENDAR}?{urlencode(query, quote_via=quote)}"
 
 
-def item_view(current: Programme, slug: str, lang: str, base_url: str) -> dict[str, Any]:
-    """One item with every run and its calendar links; ``NotFound`` (``item_not_found``) otherwise."""
+def outlook_url(run: Run, slot: PublicSlot, location: str, page_url: str) -> str:
+    """Outlook on the web's "new event" form for one run (UTC times)."""
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": run.title,
+        "startdt": slot.starts_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "enddt": slot.ends_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "location": location,
+        "body": page_url,
+    }
+    return f"{OUTLOOK_COMPOSE}?{urlencode(query, quote_via=quote)}"
+
+
+def item_view(current: Programme, slug: str, lang: str, base_url: str, starred: bool = False) -> dict[str, Any]:
+    """One item with every run and its calendar links; ``NotFound`` (``item_not_found``) otherwise.
+    ``starred``: the visitor's personal calendar holds it."""
     item = current.items.get(slug)
     if item is None:
         raise NotFound(f"no item {slug!r} in the published programme", code="item_not_found")
@@ -317,9 +333,11 @@ def item_view(current: Programme, slug: str, lang: str, base_url: str) -> dict[s
             run = run_of(current, slot, lang)
             venue = current.venues[slot.venue]
             location = ", ".join(x for x in (run.venue_name, venue.address) if x)
-            runs.append((run, google_calendar_url(run, slot, location, page_url)))
+            runs.append(
+                (run, google_calendar_url(run, slot, location, page_url), outlook_url(run, slot, location, page_url))
+            )
     category = current.categories.get(item.category or "")
-    return _page_context(current, lang) | {
+    return page_context(current, lang) | {
         "item": item,
         "title": localize(item.titles, lang, current.languages),
         "description": localize(item.descriptions, lang, current.languages),
@@ -334,6 +352,8 @@ def item_view(current: Programme, slug: str, lang: str, base_url: str) -> dict[s
         "admission": gettext(ADMISSION[item.admission]),
         "image_url": item.image_url if item.image_url.startswith(("https://", "http://", "/")) else "",
         "runs": runs,
+        "starred": starred,
+        "item_feed": f"/calendars/{current.edition}/items/{slug}.ics?lang={lang}",
     }
 
 
@@ -346,7 +366,7 @@ def venue_view(current: Programme, slug: str, lang: str) -> dict[str, Any]:
     if venue.latitude is not None and venue.longitude is not None:
         lat, lon = f"{venue.latitude:.5f}", f"{venue.longitude:.5f}"
         osm = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
-    return _page_context(current, lang) | {
+    return page_context(current, lang) | {
         "venue": venue,
         "name": localize(venue.names, lang, current.languages),
         "accessibility": localize(venue.accessibility, lang, current.languages),
@@ -361,7 +381,7 @@ def performer_view(current: Programme, slug: str, lang: str) -> dict[str, Any]:
     if performer is None:
         raise NotFound(f"no performer {slug!r} in the published programme", code="performer_not_found")
     slots = [s for s in current.slots if slug in current.items[s.item].performers]
-    return _page_context(current, lang) | {
+    return page_context(current, lang) | {
         "performer": performer,
         "origin": gettext(ORIGINS.get(performer.origin, ORIGINS["other"])),
         "biography": localize(performer.biographies, lang, current.languages),

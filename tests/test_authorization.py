@@ -161,6 +161,20 @@ TABLE = [
     Row("staff:any", "GET", "/api/v1/performers/li-na-erhu", "/api/v1/performers/{performer:str}", "-YYY---Y"),
     Row(
         "staff:any",
+        "GET",
+        "/api/v1/performers/li-na-erhu/itinerary",
+        "/api/v1/performers/{performer:str}/itinerary",
+        "-YYY---Y",
+    ),
+    Row(
+        "staff:any",
+        "POST",
+        "/api/v1/performers/li-na-erhu/itinerary/rotate",
+        "/api/v1/performers/{performer:str}/itinerary/rotate",
+        "-YYY---Y",
+    ),
+    Row(
+        "staff:any",
         "POST",
         "/api/v1/performers",
         "/api/v1/performers",
@@ -319,12 +333,16 @@ TABLE = [
 ]
 
 
-# Public routes may only read, except signing in and out.
+# Public routes may only read, except signing in and out and a visitor's personal calendar.
 PUBLIC_WRITES = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/login"),
     ("POST", "/logout"),
+    # A visitor's own personal calendar, held by its cookie (no account): CSRF-checked like a session.
+    ("POST", "/calendars/personal/stars"),
+    ("POST", "/calendars/personal/stars/remove"),
+    ("POST", "/calendars/personal/rotate"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
@@ -197,3 +198,41 @@ async def test_programme_switches_to_chinese_and_keeps_the_filters(
         await page.screenshot(path=str(screenshot), full_page=True)
         assert screenshot.read_bytes().startswith(PNG_SIGNATURE)
         problems.assert_none()
+
+
+async def test_star_an_item_and_subscribe_to_my_calendar(
+    chromium_browser: Browser, demo_site: Any, live_server: LiveServer
+) -> None:
+    """A visitor without an account stars the lion dance and gets a private feed that holds its runs."""
+    async with open_page(chromium_browser, live_server) as (page, problems):
+        await page.goto("/hsf-2027/")
+        await page.get_by_role("link", name="Subscribe in your calendar").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Subscribe in your calendar")
+        whole = page.locator("#feed-whole")
+        await expect(whole.get_by_role("link", name="Subscribe (calendar app)")).to_have_attribute(
+            "href", re.compile(r"^webcal://127\.0\.0\.1:\d+/calendars/hsf-2027\.ics\?lang=en$")
+        )
+        await expect(whole.get_by_role("link", name="Google Calendar")).to_have_attribute(
+            "href", re.compile(r"cid=webcal%3A%2F%2F")
+        )
+
+        await page.goto("/hsf-2027/items/lion-dance")
+        await page.get_by_role("button", name="☆ Add to my calendar").click()
+        await page.wait_for_url(live_server.url("/hsf-2027/items/lion-dance"))
+        await expect(page.get_by_role("button", name="★ In my calendar")).to_be_visible()
+
+        await page.get_by_role("link", name="My calendar").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("My calendar")
+        await expect(page.get_by_role("link", name="Lion dance").first).to_be_visible()
+        address = await page.locator("#feed-personal-url").input_value()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/calendars/personal/[\w-]{32}\.ics\?lang=en", address)
+        screenshot = artifact_path("my-calendar.png")
+        screenshot.unlink(missing_ok=True)
+        await page.screenshot(path=str(screenshot), full_page=True)
+        problems.assert_none()
+
+    # The calendar app: the same address, no cookie.
+    async with httpx.AsyncClient() as calendar_app:
+        feed = await calendar_app.get(address)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    assert feed.text.count("BEGIN:VEVENT") == feed.text.count("SUMMARY;LANGUAGE=en:Lion dance") >= 2

@@ -287,10 +287,14 @@ async def test_unpublished_and_draft_programmes(
     assert response.status_code == 404 and response.json()["code"] == "programme_not_published"
 
 
-async def test_a_deleted_slot_stays_cancelled_for_one_version(organiser: httpx.AsyncClient, app: Any) -> None:
-    """Calendars and apps must learn that a slot is gone: it shows as cancelled once, then leaves."""
-    from schedule import programme
+async def test_a_deleted_slot_stays_cancelled_while_feeds_keep_cancellations(
+    organiser: httpx.AsyncClient, app: Any
+) -> None:
+    """Calendars and apps must learn that a slot is gone: it shows as cancelled for the configured
+    period (CALENDAR_CANCELLED_KEEP_DAYS), then leaves at the next publication after it."""
+    from schedule import programme, publishing
     from schedule.demo import DEMO_ACTOR
+    from schedule.schemas import PublishIn
 
     before = await programme.current("hsf-2027", DEMO_ACTOR)
     fireworks = next(s for s in before.slots if s.item == "fireworks")
@@ -314,9 +318,14 @@ async def test_a_deleted_slot_stays_cancelled_for_one_version(organiser: httpx.A
     fourth = (await organiser.post(f"{BASE}/versions", json={"name": "4", "acknowledge_warnings": True})).json()
     assert [(c["kind"], c["item"]) for c in fourth["changes"]] == [("restored", "tai-chi-morning")]
     latest = await programme.current("hsf-2027", DEMO_ACTOR)
-    assert fireworks.uid not in {s.uid for s in latest.slots}
+    kept = next(s for s in latest.slots if s.uid == fireworks.uid)  # within the 30 days: unchanged
+    assert (kept.status, kept.sequence, kept.changed_at) == ("cancelled", gone.sequence, gone.changed_at)
     restored = next(s for s in latest.slots if s.uid == tai_chi[0].uid)
     assert restored.status == "confirmed" and restored.sequence == tai_chi[0].sequence + 2
+
+    fifth = PublishIn(name="5", acknowledge_warnings=True)
+    await publishing.publish(DEMO_ACTOR, "hsf-2027", fifth, None, dt.timedelta(0))  # the period is over
+    assert fireworks.uid not in {s.uid for s in (await programme.current("hsf-2027", DEMO_ACTOR)).slots}
 
 
 async def test_an_offset_must_be_one_the_zone_has(organiser: httpx.AsyncClient, march_edition: str) -> None:

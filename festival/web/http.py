@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from litestar import Request, Response
@@ -52,3 +54,50 @@ def site_url(request: Request[Any, Any, Any], settings: Settings) -> str:
     """The site's public address without a trailing slash: ``PUBLIC_URL``, else what the request used
     (so ``festival serve --port 8077`` links to port 8077)."""
     return (settings.public_url if settings.public_url_set else str(request.base_url)).rstrip("/")
+
+
+def not_modified_since(request: Request[Any, Any, Any], last_modified: dt.datetime) -> bool:
+    """``If-Modified-Since`` is at or after ``last_modified`` (whole seconds, as HTTP dates are)."""
+    header = request.headers.get("if-modified-since")
+    if not header:
+        return False
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False  # a malformed date is ignored (RFC 9110 13.1.3)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=dt.UTC)
+    return last_modified.replace(microsecond=0) <= since
+
+
+def feed_response(
+    request: Request[Any, Any, Any],
+    body: bytes,
+    *,
+    media_type: str,
+    etag: str,
+    last_modified: dt.datetime,
+    filename: str,
+    private: bool,
+    max_age_s: int = 300,
+) -> Response[bytes]:
+    """A subscription feed with its validators, or an empty 304.
+
+    ``If-None-Match`` decides when sent; otherwise ``If-Modified-Since`` (RFC 9110 13.2.2). Public
+    feeds are open data (CORS) and may be kept by shared caches for ``max_age_s``; a private feed's
+    address is its secret, so it is never stored by shared caches, indexed or sent on as a referrer.
+    """
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(last_modified.astimezone(dt.UTC), usegmt=True),
+        "Cache-Control": f"{'private' if private else 'public'}, max-age={max_age_s}",
+        "Content-Disposition": f'inline; filename="{filename}"',
+    }
+    if private:
+        headers |= {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+    else:
+        headers |= OPEN_DATA_HEADERS | {"Access-Control-Expose-Headers": "ETag, Last-Modified"}
+    fresh = matches(request, etag) if "if-none-match" in request.headers else not_modified_since(request, last_modified)
+    if fresh:
+        return Response(b"", status_code=304, headers=headers, media_type=media_type)
+    return Response(body, headers=headers, media_type=media_type)

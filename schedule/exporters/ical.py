@@ -1,55 +1,162 @@
-"""One published slot as an iCalendar file (the "add to calendar" link of the public pages).
+"""iCalendar feeds: a pure builder from ``FeedEvent`` values to RFC 5545 / RFC 7986 bytes.
 
-A pure function of the snapshot: the same version gives the same bytes (UID from the slot's uid,
-DTSTAMP from its last published change, SEQUENCE its count), so ETags work.
+The same events give the same bytes: UID from the slot's uid and a fixed domain, DTSTAMP and
+LAST-MODIFIED from the event's last published change (never "now"), SEQUENCE its count of changes
+of time, venue or status, events sorted, one VTIMEZONE in RRULE form (``vtimezone``) per zone used.
+That is what lets ETag and 304 work and calendar apps update an event in place instead of adding a
+second one. Which events a feed holds is decided in ``schedule.feeds``; this module only writes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
-from festival.errors import NotFound
-from festival.i18n import gettext, localize
-from schedule.snapshot import Programme
+from schedule.exporters.vtimezone import vtimezone
 
-PRODID = "-//Festival//Programme//EN"
+if TYPE_CHECKING:
+    import icalendar
+
+PRODID = "-//Festival//Calendar feeds//EN"
+EventStatus = Literal["confirmed", "cancelled", "tentative"]
 
 
-def slot_calendar(current: Programme, uid: str, lang: str, base_url: str) -> bytes:
-    """One VEVENT for a published slot: stable UID, DTSTAMP the slot's last change, SEQUENCE its count.
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """One calendar event, already in the feed's language. Instants are UTC; ``time_zone`` is the
+    venue's (DTSTART/DTEND carry it as TZID, so subscribers see the venue's wall clock)."""
 
-    A cancelled slot keeps its event with STATUS:CANCELLED and a "Cancelled: " title, so a
-    calendar that imported it shows the cancellation. ``NotFound`` (``slot_not_found``) otherwise.
-    """
+    key: str  # the UID before "@domain": a slot's uid, or "kind-uid" for private entries
+    summary: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    time_zone: str
+    status: EventStatus
+    sequence: int
+    modified_at: dt.datetime
+    location: str = ""
+    geo: tuple[float, float] | None = None
+    url: str = ""
+    categories: tuple[str, ...] = ()
+    description: str = ""
+    color: str | None = None  # a CSS3 colour name (RFC 7986 allows no other)
+    busy: bool = True
+
+    def local_bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        return self.starts_at.astimezone(zone), self.ends_at.astimezone(zone)
+
+    @property
+    def all_day(self) -> bool:
+        """From local midnight to a later local midnight: whole days (VALUE=DATE, exclusive DTEND)."""
+        start, end = self.local_bounds()
+        return start.time() == end.time() == dt.time(0) and end.date() > start.date()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHeader:
+    """What a calendar app shows for the subscription: its name, and how often to look again."""
+
+    name: str
+    description: str
+    url: str
+    language: str
+    refresh: dt.timedelta = dt.timedelta(hours=1)
+    color: str = "crimson"
+
+
+def uid_for(key: str, domain: str) -> str:
+    return f"{key}@{domain}"
+
+
+def render(header: FeedHeader, events: Iterable[FeedEvent], uid_domain: str) -> bytes:
+    """The feed as bytes: CRLF lines folded at 75 octets (never inside a UTF-8 character)."""
     import icalendar  # heavy: kept out of start-up
 
-    slot = next((s for s in current.slots if s.uid == uid), None)
-    if slot is None:
-        raise NotFound(f"no slot {uid!r} in the published programme", code="slot_not_found")
-    venue = current.venues[slot.venue]
-    item = current.items[slot.item]
-    title = localize(item.titles, lang, current.languages)
-    cancelled = slot.status == "cancelled"
-    summary = gettext("Cancelled: %(title)s") % {"title": title} if cancelled else title
-    page_url = f"{base_url}/{current.edition}/items/{slot.item}"
-    description = "\n\n".join(x for x in (localize(item.descriptions, lang, current.languages), page_url) if x)
+    chosen = sorted(events, key=lambda e: (e.starts_at, e.key))
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    event = icalendar.Event.new(
-        uid=f"{slot.uid}@festival",
-        stamp=slot.changed_at.astimezone(dt.UTC),
-        sequence=slot.sequence,
-        start=slot.starts_at.astimezone(dt.UTC),
-        end=slot.ends_at.astimezone(dt.UTC),
-        summary=summary,
-        description=description,
-        location=", ".join(x for x in (localize(venue.names, lang, current.languages), venue.address) if x),
-        url=page_url,
-        status=icalendar.STATUS.CANCELLED if cancelled else icalendar.STATUS.CONFIRMED,
-    )
-    calendar.add_component(event)
+    calendar.add("name", header.name)
+    calendar.add("x-wr-calname", header.name)
+    if header.description:
+        calendar.add("description", header.description)
+        calendar.add("x-wr-caldesc", header.description)
+    if header.url:
+        calendar.add("url", header.url)
+    calendar.add("refresh-interval", header.refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(header.refresh))
+    calendar.add("color", header.color)
+    instants: dict[str, list[dt.datetime]] = defaultdict(list)
+    for event in chosen:
+        if not event.all_day:
+            instants[event.time_zone] += [event.starts_at, event.ends_at]
+    for key in sorted(instants):
+        calendar.add_component(vtimezone(key, instants[key]))
+    for event in chosen:
+        calendar.add_component(_vevent(event, uid_domain, header.language))
     body: bytes = calendar.to_ical()
     return body
+
+
+def _vevent(event: FeedEvent, uid_domain: str, language: str) -> icalendar.Event:
+    import icalendar as ical
+
+    start, end = event.local_bounds()
+    component = ical.Event()
+    component.add("uid", uid_for(event.key, uid_domain))
+    component.add("dtstamp", event.modified_at.astimezone(dt.UTC))
+    component.add("last-modified", event.modified_at.astimezone(dt.UTC))
+    component.add("sequence", event.sequence)
+    if event.all_day:
+        component.add("dtstart", start.date())
+        component.add("dtend", end.date())
+    else:
+        component.add("dtstart", start)
+        component.add("dtend", end)
+    component.add("summary", event.summary, parameters={"LANGUAGE": language})
+    component.add("status", event.status.upper())
+    component.add("transp", "OPAQUE" if event.busy and event.status != "cancelled" else "TRANSPARENT")
+    if event.location:
+        component.add("location", event.location, parameters={"LANGUAGE": language})
+    if event.geo is not None:
+        component.add("geo", event.geo)
+    if event.url:
+        component.add("url", event.url)
+    if event.categories:
+        component.add("categories", list(event.categories))
+    if event.description:
+        component.add("description", event.description, parameters={"LANGUAGE": language})
+    if event.color:
+        component.add("color", event.color)
+    return component
+
+
+@functools.cache
+def _css_colours() -> Sequence[tuple[str, tuple[int, int, int]]]:
+    import webcolors
+
+    found: list[tuple[str, tuple[int, int, int]]] = []
+    for name in webcolors.names("css3"):
+        rgb = webcolors.name_to_rgb(name)
+        found.append((name, (rgb.red, rgb.green, rgb.blue)))
+    return found
+
+
+@functools.cache
+def css_colour(hex_colour: str) -> str | None:
+    """The CSS3 colour name nearest to ``#rrggbb`` (RFC 7986 COLOR takes names only)."""
+    try:
+        r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    except ValueError:
+        return None
+    if len(hex_colour) != 7:
+        return None
+    return min(_css_colours(), key=lambda c: (c[1][0] - r) ** 2 + (c[1][1] - g) ** 2 + (c[1][2] - b) ** 2)[0]
