@@ -176,7 +176,8 @@ def create_app(
                 )
             ],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # Routes with opt["skip_compression"] send bytes they compressed once (calendar feeds).
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),
         state=State({"settings": settings, "jobs": queue, "throttle": throttle}),
         lifespan=[lifespan],
         debug=False,

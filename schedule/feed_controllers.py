@@ -28,6 +28,7 @@ from schedule import calendar_views, feeds, itinerary, personal, programme
 from schedule.feeds import Feed, FeedContext, FeedFilters
 
 PUBLIC = {"access": "public"}
+FEED = {"access": "public", "skip_compression": True}  # gzipped once when rendered (feeds.Feed)
 GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
 CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8" to text/* types
 COOKIE_MAX_AGE_S = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -60,6 +61,7 @@ def respond(request: Request[Any, Any, Any], feed: Feed, *, private: bool = Fals
         last_modified=feed.last_modified,
         filename=feed.filename,
         private=private,
+        gzipped=feed.gzipped,
     )
 
 
@@ -69,7 +71,7 @@ class CalendarFeedController(Controller):
     path = "/calendars"
     include_in_schema = False
 
-    @route("/{file:str}", http_method=GET_HEAD, opt=PUBLIC)
+    @route("/{file:str}", http_method=GET_HEAD, opt=FEED)
     async def edition_feed(
         self,
         request: Request[Any, Any, Any],
@@ -83,14 +85,14 @@ class CalendarFeedController(Controller):
         filters = FeedFilters(venue=venue, category=category, performer=performer)
         return respond(request, await feeds.edition_feed(ics_name(file), filters, context(request, settings)))
 
-    @route("/series/{file:str}", http_method=GET_HEAD, opt=PUBLIC)
+    @route("/series/{file:str}", http_method=GET_HEAD, opt=FEED)
     async def series_feed(
         self, request: Request[Any, Any, Any], file: FromPath[str], settings: NamedDependency[Settings]
     ) -> Response[bytes]:
         """Every current and coming edition of a series, each in its own time zones."""
         return respond(request, await feeds.series_feed(ics_name(file), context(request, settings)))
 
-    @route("/{edition:str}/items/{file:str}", http_method=GET_HEAD, opt=PUBLIC)
+    @route("/{edition:str}/items/{file:str}", http_method=GET_HEAD, opt=FEED)
     async def item_feed(
         self,
         request: Request[Any, Any, Any],
@@ -102,7 +104,7 @@ class CalendarFeedController(Controller):
         filters = FeedFilters(item=ics_name(file))
         return respond(request, await feeds.edition_feed(edition, filters, context(request, settings)))
 
-    @route("/personal/{file:str}", http_method=GET_HEAD, opt=PUBLIC)
+    @route("/personal/{file:str}", http_method=GET_HEAD, opt=FEED)
     async def personal_feed(
         self, request: Request[Any, Any, Any], file: FromPath[str], settings: NamedDependency[Settings]
     ) -> Response[bytes]:
@@ -110,7 +112,7 @@ class CalendarFeedController(Controller):
         feed = await personal.personal_feed(ics_name(file), context(request, settings))
         return respond(request, feed, private=True)
 
-    @route("/performers/{file:str}", http_method=GET_HEAD, opt=PUBLIC)
+    @route("/performers/{file:str}", http_method=GET_HEAD, opt=FEED)
     async def itinerary_feed(
         self, request: Request[Any, Any, Any], file: FromPath[str], settings: NamedDependency[Settings]
     ) -> Response[bytes]:

@@ -20,14 +20,18 @@ from __future__ import annotations
 import base64
 import bisect
 import datetime as dt
+import gzip
 import hashlib
 import hmac
 import importlib
+import time
 import uuid
 import zoneinfo
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import anyio.to_thread
 
 from festival.editions.services import PUBLIC_STATUSES, json_value
 from festival.errors import NotFound, ValidationFailed
@@ -71,12 +75,14 @@ class FeedContext:
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A rendered feed: the bytes, a strong ETag over them, and a Last-Modified that never goes back."""
+    """A rendered feed: the bytes (and gzipped, once), a strong ETag over them, and a Last-Modified
+    that never goes back."""
 
     body: bytes
     etag: str
     last_modified: dt.datetime
     filename: str
+    gzipped: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,22 +106,51 @@ def _strong_tag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-_rendered: Recent[tuple[Any, ...], Feed] = Recent(256)
+_rendered: Recent[tuple[Any, ...], Feed] = Recent(128)
 
 
-def cached(
+async def cached(
     key: tuple[Any, ...],
     build: Callable[[], tuple[FeedHeader, list[FeedEvent]]],
     ctx: FeedContext,
     last_modified: dt.datetime,
     filename: str,
 ) -> Feed:
+    """The feed rendered for ``key``, rendering (and gzipping) it once in a worker thread: a big
+    edition takes a second or two, which must not stall the event loop's other requests."""
     found = _rendered.get(key)
     if found is not None:
         return found
-    header, events = build()
-    body = render(header, events, ctx.uid_domain)
-    return _rendered.put(key, Feed(body, _strong_tag(body), last_modified.replace(microsecond=0), filename))
+
+    def make() -> Feed:
+        header, events = build()
+        body = render(header, events, ctx.uid_domain)
+        return Feed(
+            body, _strong_tag(body), last_modified.replace(microsecond=0), filename, gzip.compress(body, 9, mtime=0)
+        )
+
+    return _rendered.put(key, await anyio.to_thread.run_sync(make))
+
+
+# --- the current programme, briefly remembered --------------------------------------------------------
+
+# Feeds are polled often and kept by shared caches for minutes anyway: a process may answer from the
+# programme it read up to this long ago, unless it published a new version itself since.
+CURRENT_MEMO_S = 2.0
+_current: dict[str, tuple[float, int, Programme]] = {}
+
+
+async def current(edition: str) -> Programme:
+    """The edition's published programme (``schedule.programme.current``), remembered briefly."""
+    clock = time.monotonic()
+    found = _current.get(edition)
+    if found is not None and found[0] > clock and found[1] == publishing.published_here:
+        return found[2]
+    programme = await public.current(edition, None)
+    if len(_current) > 1000:  # slugs come from URLs, but only real editions get here
+        _current.clear()
+    _current[edition] = (clock + CURRENT_MEMO_S, publishing.published_here, programme)
+    return programme
 
 
 # --- cancellations that drop out --------------------------------------------------------------------
@@ -169,7 +204,7 @@ def slot_event(programme: Programme, slot: PublicSlot, ctx: FeedContext) -> Feed
         )
         if x
     )
-    geo = (venue.latitude, venue.longitude) if venue.latitude is not None and venue.longitude is not None else None
+    geo = geo_of(venue.latitude, venue.longitude)
     return FeedEvent(
         key=slot.uid,
         summary=_cancelled(title, ctx.lang) if slot.status == "cancelled" else title,
@@ -186,6 +221,11 @@ def slot_event(programme: Programme, slot: PublicSlot, ctx: FeedContext) -> Feed
         description=description,
         color=css_colour(category.colour) if category else None,
     )
+
+
+def geo_of(latitude: float | None, longitude: float | None) -> tuple[float, float] | None:
+    """GEO with six decimals (about 10 cm), not a float's binary noise."""
+    return None if latitude is None or longitude is None else (round(latitude, 6), round(longitude, 6))
 
 
 def _select(programme: Programme, filters: FeedFilters, ctx: FeedContext) -> list[PublicSlot]:
@@ -227,7 +267,7 @@ async def edition_feed(edition: str, filters: FeedFilters, ctx: FeedContext) -> 
     ``NotFound`` for an unknown or unpublished edition or item; ``ValidationFailed`` for a venue,
     category or performer the programme does not have (an empty feed would look right and be wrong).
     """
-    programme = await public.current(edition, None)
+    programme = await current(edition)
     _check(programme, filters)
     gone, gone_at = dropped(programme, ctx)
     key = ("edition", version_key(programme), filters, ctx.key(), gone)
@@ -238,7 +278,7 @@ async def edition_feed(edition: str, filters: FeedFilters, ctx: FeedContext) -> 
         ]
 
     filename = f"{filters.slot or filters.item or programme.edition}.ics"
-    return cached(key, build, ctx, max(programme.published_at, gone_at), filename)
+    return await cached(key, build, ctx, max(programme.published_at, gone_at), filename)
 
 
 def _edition_header(programme: Programme, filters: FeedFilters, ctx: FeedContext) -> FeedHeader:
@@ -293,7 +333,7 @@ async def series_feed(series: str, ctx: FeedContext) -> Feed:
         events = [slot_event(p, s, ctx) for p in programmes for s in p.slots if shown(s, ctx)]
         return header, events
 
-    return cached(key, build, ctx, last_modified, f"{series}.ics")
+    return await cached(key, build, ctx, last_modified, f"{series}.ics")
 
 
 # --- private feeds: tokens ---------------------------------------------------------------------------

@@ -79,7 +79,6 @@ def _event(row: dict[str, Any], ctx: FeedContext) -> FeedEvent:
     if row["status"] == "cancelled":
         title = gettext("Cancelled: %(title)s") % {"title": title}
     venue = localize(json_value(row["venue.names"]), ctx.lang, langs)
-    lat, lon = row["venue.latitude"], row["venue.longitude"]
     url = f"{ctx.base_url}/{row['edition.slug']}/items/{row['item.slug']}" if row["kind"] == "public" else ""
     return FeedEvent(
         key=f"itinerary-{row['uid']}",
@@ -91,7 +90,7 @@ def _event(row: dict[str, Any], ctx: FeedContext) -> FeedEvent:
         sequence=row["sequence"],
         modified_at=_modified(row),
         location=", ".join(x for x in (venue, row["venue.address"]) if x),
-        geo=(lat, lon) if lat is not None and lon is not None else None,
+        geo=feeds.geo_of(row["venue.latitude"], row["venue.longitude"]),
         url=url,
         categories=(gettext(INTERNAL_KINDS[row["kind"]]),) if row["kind"] in INTERNAL_KINDS else (),
     )
@@ -137,4 +136,4 @@ async def itinerary_feed(token: str, ctx: FeedContext) -> Feed:
     def build() -> tuple[FeedHeader, list[FeedEvent]]:
         return FeedHeader(name=name, description=name, url="", language=ctx.lang), events
 
-    return feeds.cached(key, build, ctx, last_modified, "itinerary.ics")
+    return await feeds.cached(key, build, ctx, last_modified, "itinerary.ics")

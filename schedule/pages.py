@@ -22,8 +22,8 @@ from festival.web.csrf import PERSONAL_CALENDAR_COOKIE
 from festival.web.http import cacheable, matches, site_url
 from schedule import feeds, personal, programme
 from schedule.exporters.frab import frab_json, frab_xml
+from schedule.feed_controllers import FEED, ics_name, respond
 from schedule.feed_controllers import context as feed_context
-from schedule.feed_controllers import ics_name, respond
 from schedule.feeds import FeedFilters
 from schedule.snapshot import Programme
 from schedule.views import (
@@ -173,7 +173,7 @@ class ProgrammeDataController(Controller):
         current = await programme.current(edition, principal)
         return frab_response(request, current, "xml", lang, site_url(request, settings))
 
-    @route("/slots/{file:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], opt=PUBLIC)
+    @route("/slots/{file:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], opt=FEED)
     async def slot_ics(
         self,
         request: Request[Any, Any, Any],
@@ -187,7 +187,7 @@ class ProgrammeDataController(Controller):
         A download from a page, so in the page's language (``?lang=``, the cookie, Accept-Language)."""
         ctx = dataclasses.replace(feed_context(request, settings), lang=lang)
         response = respond(request, await feeds.edition_feed(edition, FeedFilters(slot=ics_name(file)), ctx))
-        response.headers["Vary"] = "Accept-Language, Cookie"
+        response.headers["Vary"] = "Accept-Encoding, Accept-Language, Cookie"
         return response
 
 

@@ -156,7 +156,7 @@ async def personal_feed(token: str, ctx: FeedContext) -> Feed:
             name=name, description=name, url=f"{ctx.base_url}/calendars/personal", language=ctx.lang
         ), events
 
-    return feeds.cached(key, build, ctx, last_modified, "festival.ics")
+    return await feeds.cached(key, build, ctx, last_modified, "festival.ics")
 
 
 async def _edition_ids(slugs: set[str]) -> set[int]:

@@ -32,6 +32,7 @@ from schedule.tables import Category, ProgrammeVersion
 
 PUBLISHED_STATUSES = ("confirmed", "cancelled")
 CANCELLED_KEEP = dt.timedelta(days=30)  # the default of CALENDAR_CANCELLED_KEEP_DAYS
+published_here = 0  # versions this process published: readers that remember the current one re-read
 
 
 def _now() -> dt.datetime:
@@ -303,6 +304,8 @@ async def publish(
             ) from None
         for to, subject, text in await _notices(programme, previous, changes) if jobs is not None else []:
             message_ids.append(await store_email(to=to, subject=subject, text=text))
+    global published_here  # process-local: tells this process's memos (feeds.current) to re-read
+    published_here += 1
     if jobs is not None:
         for message_id in message_ids:
             await enqueue_email(jobs, message_id)

@@ -222,6 +222,14 @@ async def test_the_same_request_gives_the_same_bytes_and_validators(client: http
     assert (await client.get(FEED, headers={"If-Modified-Since": earlier})).status_code == 200
     both_sent = {"If-None-Match": '"other"', "If-Modified-Since": modified}
     assert (await client.get(FEED, headers=both_sent)).status_code == 200
+    # Gzipped once when rendered, under its own tag; either tag of the same bytes is a 304.
+    assert first.headers["content-encoding"] == "gzip" and tag.endswith('-gz"')
+    plain = await client.get(FEED, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == first.content
+    assert plain.headers["etag"] == tag.removesuffix('-gz"') + '"'
+    assert plain.headers["vary"] == first.headers["vary"] == "Accept-Encoding"
+    for known in (tag, plain.headers["etag"]):
+        assert (await client.get(FEED, headers={"If-None-Match": known})).status_code == 304
     head = await client.head(FEED)
     assert head.status_code == 200 and head.content == b""
     assert head.headers["etag"] == tag and head.headers["content-length"] == first.headers["content-length"]

@@ -70,6 +70,16 @@ def not_modified_since(request: Request[Any, Any, Any], last_modified: dt.dateti
     return last_modified.replace(microsecond=0) <= since
 
 
+def accepts_gzip(request: Request[Any, Any, Any]) -> bool:
+    """``Accept-Encoding`` names gzip (or ``*``) without ``q=0``."""
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in {"gzip", "*"}:
+            q = params.replace(" ", "").removeprefix("q=")
+            return not (params and q.replace(".", "").strip("0") == "")
+    return False
+
+
 def feed_response(
     request: Request[Any, Any, Any],
     body: bytes,
@@ -79,6 +89,7 @@ def feed_response(
     last_modified: dt.datetime,
     filename: str,
     private: bool,
+    gzipped: bytes | None = None,
     max_age_s: int = 300,
 ) -> Response[bytes]:
     """A subscription feed with its validators, or an empty 304.
@@ -86,9 +97,15 @@ def feed_response(
     ``If-None-Match`` decides when sent; otherwise ``If-Modified-Since`` (RFC 9110 13.2.2). Public
     feeds are open data (CORS) and may be kept by shared caches for ``max_age_s``; a private feed's
     address is its secret, so it is never stored by shared caches, indexed or sent on as a referrer.
+    ``gzipped`` (the body compressed once, when it was rendered) is sent to clients that accept it,
+    under its own ETag (``"…-gz"``); either tag of the same bytes answers 304. The route must opt out
+    of the app's compression middleware (``opt={"skip_compression": True}``).
     """
+    compressed = gzipped is not None and accepts_gzip(request)
+    sent_tag = f'{etag[:-1]}-gz"' if compressed else etag
     headers = {
-        "ETag": etag,
+        "ETag": sent_tag,
+        "Vary": "Accept-Encoding",
         "Last-Modified": format_datetime(last_modified.astimezone(dt.UTC), usegmt=True),
         "Cache-Control": f"{'private' if private else 'public'}, max-age={max_age_s}",
         "Content-Disposition": f'inline; filename="{filename}"',
@@ -97,7 +114,12 @@ def feed_response(
         headers |= {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
     else:
         headers |= OPEN_DATA_HEADERS | {"Access-Control-Expose-Headers": "ETag, Last-Modified"}
-    fresh = matches(request, etag) if "if-none-match" in request.headers else not_modified_since(request, last_modified)
+    if "if-none-match" in request.headers:
+        fresh = matches(request, etag) or matches(request, f'{etag[:-1]}-gz"')
+    else:
+        fresh = not_modified_since(request, last_modified)
     if fresh:
         return Response(b"", status_code=304, headers=headers, media_type=media_type)
+    if compressed and gzipped is not None:
+        return Response(gzipped, headers=headers | {"Content-Encoding": "gzip"}, media_type=media_type)
     return Response(body, headers=headers, media_type=media_type)
