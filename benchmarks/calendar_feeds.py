@@ -33,14 +33,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import cProfile
 import datetime as dt
 import io
-import logging
 import os
 import pstats
-import secrets
 import shlex
 import shutil
 import sqlite3
@@ -53,7 +50,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.programme import (
-    BIG,
     DEFAULT_POSTGRES_URL,
     IN_REQUEST,
     SMALL,
@@ -64,10 +60,10 @@ from benchmarks.programme import (
     Row,
     Scenario,
     _postgres,
-    build_edition,
     latency_table,
     machine_line,
     measure,
+    prepared,
     table,
 )
 
@@ -225,44 +221,8 @@ async def measure_edition(
 
 async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
     """``benchmarks.programme.benchmark`` with the feed's rows."""
-    os.environ.update(
-        {
-            "DATABASE_URL": db.url,
-            "FESTIVAL_STATE_DIR": str(state),
-            "SECRET_KEY": "benchmark-secret-key-" + secrets.token_hex(16),
-            "PICCOLO_CONF": "festival.piccolo_conf",
-        }
-    )
-    for variable in ("REDIS_URL", "SMTP_URL", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
-        os.environ.pop(variable, None)  # embedded defaults: jobs in-process, no mail server, no payments
-
-    from festival import database
-    from festival.app import create_app
-    from festival.demo import load_demo
-    from festival.settings import load_settings
-    from festival.tables import Edition
-
-    settings = load_settings()
-    engine = database.build_engine(settings.database)
-    database.use_engine(engine)
-    sizes = [(BIG, args.slots)] + ([(SMALL, args.compare_slots)] if args.compare_slots else [])
-    async with database.connected(engine, settings.database):
-        started = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()):  # Piccolo prints a report per app
-            await database.migrate()
-        await load_demo()
-        editions = [await build_edition(slug, n) for slug, n in sizes]
-        setup_s = time.perf_counter() - started
-        counter = QueryCounter(engine)
-        token = IN_REQUEST.set(True)
-        await Edition.count()
-        IN_REQUEST.reset(token)
-        if counter.count != 1:
-            raise RuntimeError(f"the query counter saw {counter.count} queries for one; it is not wired in")
-        gc_watch = GcWatch()
-        app = create_app(settings, engine=engine)
-        for name in ("httpx", "festival"):  # a log line per request would be timed too
-            logging.getLogger(name).setLevel(logging.WARNING)
+    async with prepared(args, db, state) as ready:
+        app, editions, counter, gc_watch = ready.app, ready.editions, ready.counter, ready.gc_watch
         results: dict[str, tuple[list[Row], FeedFacts]] = {}
         started = time.perf_counter()
         load_before = os.getloadavg()[0]
@@ -271,7 +231,7 @@ async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
             for edition in editions:
                 results[edition.slug] = await measure_edition(app, client, counter, gc_watch, args, edition.slug)
         measure_s = time.perf_counter() - started
-    report(args, db, editions, results, setup_s, measure_s, (load_before, os.getloadavg()[0]), counter.outside)
+    report(args, db, editions, results, ready.setup_s, measure_s, (load_before, os.getloadavg()[0]), counter.outside)
     failed = 0
     for edition in editions:
         rows, facts = results[edition.slug]

@@ -42,7 +42,7 @@ import time
 import traceback
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -534,7 +534,21 @@ async def _postgres(admin_url: str) -> Database:
     )
 
 
-async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
+@dataclass
+class Prepared:
+    """A migrated throwaway database with the demo and the benchmark editions, and the app on it."""
+
+    app: Any
+    editions: list[EditionSize]
+    setup_s: float
+    counter: QueryCounter
+    gc_watch: GcWatch
+
+
+@contextlib.asynccontextmanager
+async def prepared(args: argparse.Namespace, db: Database, state: Path) -> AsyncIterator[Prepared]:
+    """Set up ``db`` (migrate, demo, ``bench-2027`` with ``--slots`` and ``bench-small-2027`` with
+    ``--compare-slots``) and the app on it, with the SQL query counter wired in; connected while open."""
     os.environ.update(
         {
             "DATABASE_URL": db.url,
@@ -545,8 +559,6 @@ async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
     )
     for variable in ("REDIS_URL", "SMTP_URL", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
         os.environ.pop(variable, None)  # embedded defaults: jobs in-process, no mail server, no payments
-
-    import httpx
 
     from festival import database
     from festival.app import create_app
@@ -575,6 +587,14 @@ async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
         app = create_app(settings, engine=engine)
         for name in ("httpx", "festival"):  # a log line per request would be timed too
             logging.getLogger(name).setLevel(logging.WARNING)
+        yield Prepared(app, editions, setup_s, counter, gc_watch)
+
+
+async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
+    import httpx
+
+    async with prepared(args, db, state) as ready:
+        app, editions, counter, gc_watch = ready.app, ready.editions, ready.counter, ready.gc_watch
         results: dict[str, list[Row]] = {}
         started = time.perf_counter()
         load_before = os.getloadavg()[0]
@@ -595,7 +615,7 @@ async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
                     rows.append(await measure(client, counter, gc_watch, scenario, count, args.warmup, args.profile))
                 results[edition.slug] = rows
         measure_s = time.perf_counter() - started
-    report(args, db, editions, results, setup_s, measure_s, (load_before, os.getloadavg()[0]), counter.outside)
+    report(args, db, editions, results, ready.setup_s, measure_s, (load_before, os.getloadavg()[0]), counter.outside)
     failed = [r for rows in results.values() for r in rows if not r.ok]
     for r in failed:
         print(f"ERROR: {r.scenario.label} answered {r.status_text}, expected {r.scenario.expect}", file=sys.stderr)
