@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,11 +68,14 @@ class Settings:
     mail_from: str = "Helsinki Spring Festival <festival@localhost>"
     public_url_set: bool = False  # PUBLIC_URL was given; else links follow the address a request used
     calendar_cancelled_keep_days: int = 30  # a cancelled event stays in calendar feeds this long
+    uid_domain: str | None = None  # CALENDAR_UID_DOMAIN
 
     @property
     def calendar_uid_domain(self) -> str:
-        """The right-hand side of calendar UIDs: PUBLIC_URL's host, never the address a request used
-        (UIDs must not change with the host that answered)."""
+        """The right-hand side of calendar UIDs: CALENDAR_UID_DOMAIN, else PUBLIC_URL's host, never
+        the address a request used (UIDs must not change with the host that answered)."""
+        if self.uid_domain:
+            return self.uid_domain
         return (urlsplit(self.public_url).hostname or "festival") if self.public_url_set else "festival"
 
     @property
@@ -244,6 +248,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     session_ttl_s = _parse_int(env, "SESSION_TTL_S", 12 * 3600, 60)
     login_attempts_per_minute = _parse_int(env, "LOGIN_ATTEMPTS_PER_MINUTE", 10, 1)
     cancelled_keep_days = _parse_int(env, "CALENDAR_CANCELLED_KEEP_DAYS", 30, 0)
+    uid_domain = env.get("CALENDAR_UID_DOMAIN") or None
+    if uid_domain is not None and not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", uid_domain):
+        raise SettingsError(
+            "CALENDAR_UID_DOMAIN", "a domain name such as festival.example.org (letters, digits, . and -)"
+        )
     forwarded_allow_ips = parse_forwarded_allow_ips("FORWARDED_ALLOW_IPS", env.get("FORWARDED_ALLOW_IPS"))
     given_secret_key = _secret_key_value(env, database)
     # Every value is good: only now touch the file system.
@@ -265,4 +274,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mail_from=env.get("MAIL_FROM") or "Helsinki Spring Festival <festival@localhost>",
         public_url_set=public_url is not None,
         calendar_cancelled_keep_days=cancelled_keep_days,
+        uid_domain=uid_domain,
     )

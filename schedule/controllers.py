@@ -192,16 +192,25 @@ class ItineraryController(Controller):
 
     @get("/", opt=STAFF, summary="The performer's private itinerary feed (made on first request)")
     async def get_itinerary(
-        self, request: Request[Any, Any, Any], performer: FromPath[str], settings: NamedDependency[Settings]
+        self,
+        request: Request[Any, Any, Any],
+        performer: FromPath[str],
+        actor: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
     ) -> s.PrivateFeedOut:
-        token = await itinerary.itinerary_token(settings.secret_key, performer)
+        """For organisers and logistics coordinators of an edition where the performer performs."""
+        token = await itinerary.itinerary_token(actor, settings.secret_key, performer)
         return s.private_feed_out(site_url(request, settings), "performers", token)
 
     @post("/rotate", opt=STAFF, status_code=200, summary="A new itinerary address (the old one answers 404)")
     async def rotate_itinerary(
-        self, request: Request[Any, Any, Any], performer: FromPath[str], settings: NamedDependency[Settings]
+        self,
+        request: Request[Any, Any, Any],
+        performer: FromPath[str],
+        actor: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
     ) -> s.PrivateFeedOut:
-        token = await itinerary.rotate_itinerary(settings.secret_key, performer)
+        token = await itinerary.rotate_itinerary(actor, settings.secret_key, performer)
         return s.private_feed_out(site_url(request, settings), "performers", token)
 
 

@@ -8,6 +8,7 @@ address gives everyone the same bytes. Handlers parse and make one service call 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
@@ -121,6 +122,29 @@ class CalendarFeedController(Controller):
         return respond(request, feed, private=True)
 
 
+class SlotFileController(Controller):
+    """One run as a calendar file, linked from the item page ("Add to calendar (.ics)")."""
+
+    path = "/{edition:str}/slots"
+    include_in_schema = False
+
+    @route("/{file:str}", http_method=GET_HEAD, opt=FEED)
+    async def slot_ics(
+        self,
+        request: Request[Any, Any, Any],
+        edition: FromPath[str],
+        file: FromPath[str],
+        lang: NamedDependency[str],
+        settings: NamedDependency[Settings],
+    ) -> Response[bytes]:
+        """``/{edition}/slots/{uid}.ics``: as the feeds write it (same UID). A download from a page, so
+        in the page's language (``?lang=``, the cookie, Accept-Language)."""
+        ctx = dataclasses.replace(context(request, settings), lang=lang)
+        response = respond(request, await feeds.edition_feed(edition, FeedFilters(slot=ics_name(file)), ctx))
+        response.headers["Vary"] = "Accept-Encoding, Accept-Language, Cookie"
+        return response
+
+
 class StarForm(msgspec.Struct):
     edition: str
     item: str
@@ -154,7 +178,8 @@ class PersonalCalendarController(Controller):
     ) -> Template:
         token = request.cookies.get(PERSONAL_CALENDAR_COOKIE)
         view = await calendar_views.personal_page(token, lang, site_url(request, settings))
-        return Template("programme/personal.html", context=view)
+        # The page shows the calendar's secret address: for this browser only.
+        return Template("programme/personal.html", context=view, headers={"Cache-Control": "private, no-store"})
 
     @post("/stars", opt=PUBLIC, status_code=HTTP_303_SEE_OTHER)
     async def add_star(
@@ -163,12 +188,10 @@ class PersonalCalendarController(Controller):
         data: Annotated[StarForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
         settings: NamedDependency[Settings],
     ) -> Redirect:
-        """Star an item (opening a calendar first if the browser has none), back to the item page.
-        A cookie from before a rotation elsewhere, or a forged one, just opens a new calendar."""
-        token = request.cookies.get(PERSONAL_CALENDAR_COOKIE) or ""
-        if not await personal.exists(token):
-            token = await personal.open_calendar(settings.secret_key)
-        await personal.star(token, data.edition, data.item)
+        """Star an item (opening a calendar first if the browser has none), back to the item page."""
+        token = await personal.star(
+            settings.secret_key, request.cookies.get(PERSONAL_CALENDAR_COOKIE), data.edition, data.item
+        )
         redirect = Redirect(f"/{data.edition}/items/{data.item}", status_code=HTTP_303_SEE_OTHER)
         return _calendar_cookie(redirect, token, settings)  # type: ignore[return-value]
 
@@ -207,4 +230,4 @@ class SubscribePageController(Controller):
         return Template("programme/calendars.html", context=view)
 
 
-CONTROLLERS = [CalendarFeedController, PersonalCalendarController, SubscribePageController]
+CONTROLLERS = [CalendarFeedController, SlotFileController, PersonalCalendarController, SubscribePageController]

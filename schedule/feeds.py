@@ -17,6 +17,7 @@ the current versions and no rendering.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import bisect
 import datetime as dt
@@ -37,6 +38,7 @@ from festival.editions.services import PUBLIC_STATUSES, json_value
 from festival.errors import NotFound, ValidationFailed
 from festival.i18n import LANGUAGES, localize, translations
 from festival.tables import Edition, Series
+from festival.web.http import strong_etag
 from schedule import programme as public
 from schedule import publishing
 from schedule.exporters.ical import FeedEvent, FeedHeader, css_colour, render
@@ -51,7 +53,7 @@ PERSONAL_SOURCES: tuple[str, ...] = ()
 ITINERARY_SOURCES: tuple[str, ...] = ()
 
 ITINERARY_KINDS = ("public", "soundcheck", "rehearsal")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def now() -> dt.datetime:
@@ -102,11 +104,8 @@ def check_language(lang: str) -> str:
     return lang
 
 
-def _strong_tag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
 _rendered: Recent[tuple[Any, ...], Feed] = Recent(128)
+_rendering: dict[tuple[Any, ...], asyncio.Future[Feed]] = {}
 
 
 async def cached(
@@ -117,19 +116,32 @@ async def cached(
     filename: str,
 ) -> Feed:
     """The feed rendered for ``key``, rendering (and gzipping) it once in a worker thread: a big
-    edition takes a second or two, which must not stall the event loop's other requests."""
+    edition takes a second or two, which must not stall the event loop's other requests, and
+    requests that arrive meanwhile wait for that render instead of starting their own."""
     found = _rendered.get(key)
     if found is not None:
         return found
+    pending = _rendering.get(key)
+    if pending is not None:  # a render of these bytes is under way: wait for it, do not start another
+        return await pending
 
     def make() -> Feed:
         header, events = build()
         body = render(header, events, ctx.uid_domain)
-        return Feed(
-            body, _strong_tag(body), last_modified.replace(microsecond=0), filename, gzip.compress(body, 9, mtime=0)
-        )
+        return Feed(body, strong_etag(body), last_modified, filename, gzip.compress(body, 9, mtime=0))
 
-    return _rendered.put(key, await anyio.to_thread.run_sync(make))
+    future: asyncio.Future[Feed] = asyncio.get_running_loop().create_future()
+    _rendering[key] = future
+    try:
+        feed = _rendered.put(key, await anyio.to_thread.run_sync(make))
+        future.set_result(feed)
+        return feed
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+        raise
+    finally:
+        del _rendering[key]
 
 
 # --- the current programme, briefly remembered --------------------------------------------------------
@@ -172,7 +184,7 @@ def dropped(programme: Programme, ctx: FeedContext) -> tuple[int, dt.datetime]:
     """How many cancellations have dropped out by now, and when the last of them did."""
     moments = expiries(programme, ctx.cancelled_keep)
     count = bisect.bisect_right(moments, ctx.now)
-    return count, (moments[count - 1] if count else _EPOCH)
+    return count, (moments[count - 1] if count else EPOCH)
 
 
 def shown(slot: PublicSlot, ctx: FeedContext) -> bool:
@@ -244,7 +256,7 @@ def _select(programme: Programme, filters: FeedFilters, ctx: FeedContext) -> lis
     ]
 
 
-def _check(programme: Programme, filters: FeedFilters) -> None:
+def _check(programme: Programme, filters: FeedFilters, ctx: FeedContext) -> None:
     public.check_filters(
         programme,
         public.Filters(
@@ -253,7 +265,7 @@ def _check(programme: Programme, filters: FeedFilters) -> None:
     )
     if filters.item and filters.item not in programme.items:
         raise NotFound(f"no item {filters.item!r} in the published programme", code="item_not_found")
-    if filters.slot and all(s.uid != filters.slot for s in programme.slots):
+    if filters.slot and not any(s.uid == filters.slot and shown(s, ctx) for s in programme.slots):
         raise NotFound(f"no slot {filters.slot!r} in the published programme", code="slot_not_found")
 
 
@@ -268,7 +280,7 @@ async def edition_feed(edition: str, filters: FeedFilters, ctx: FeedContext) -> 
     category or performer the programme does not have (an empty feed would look right and be wrong).
     """
     programme = await current(edition)
-    _check(programme, filters)
+    _check(programme, filters, ctx)
     gone, gone_at = dropped(programme, ctx)
     key = ("edition", version_key(programme), filters, ctx.key(), gone)
 
@@ -310,7 +322,7 @@ async def series_feed(series: str, ctx: FeedContext) -> Feed:
     rows = await Edition.select(
         Edition.id, Edition.slug, Edition.status, Edition.last_day, Edition.time_zone, Edition.updated_at
     ).where(Edition.series == found["id"])
-    floor = max((r["updated_at"] for r in rows), default=_EPOCH)  # an edition hidden or renamed
+    floor = max((r["updated_at"] for r in rows), default=EPOCH)  # an edition hidden or renamed
     programmes: list[Programme] = []
     for row in sorted(rows, key=lambda r: r["last_day"]):
         ends = dt.datetime.combine(
@@ -324,7 +336,7 @@ async def series_feed(series: str, ctx: FeedContext) -> Feed:
             programmes.append(await publishing.programme_of(version))
     drops = [dropped(p, ctx) for p in programmes]
     last_modified = max([floor, *(p.published_at for p in programmes), *(d[1] for d in drops)])
-    key = ("series", series, tuple(version_key(p) for p in programmes), ctx.key(), tuple(d[0] for d in drops))
+    key = ("series", series, floor, tuple(version_key(p) for p in programmes), ctx.key(), tuple(d[0] for d in drops))
     names = json_value(found["names"])
 
     def build() -> tuple[FeedHeader, list[FeedEvent]]:

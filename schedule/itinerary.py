@@ -12,8 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from festival.auth.principal import Principal
+from festival.auth.roles import Role
+from festival.database import is_unique_violation
 from festival.editions.services import json_value
-from festival.errors import NotFound
+from festival.errors import Forbidden, NotFound
 from festival.i18n import localize, translations
 from festival.tables import Performer
 from schedule import feeds
@@ -46,25 +49,48 @@ ITINERARY_COLUMNS = (
 )
 
 
-async def _performer(slug: str) -> dict[str, Any]:
-    row = await Performer.select(Performer.id, Performer.display_name).where(Performer.slug == slug).first()
+async def _performer(actor: Principal, slug: str) -> dict[str, Any]:
+    """The performer, if ``actor`` organises or does logistics for an edition where they perform.
+
+    The itinerary spans every edition the performer is in, soundchecks included: someone who works
+    on none of them must neither read nor rotate it (``Forbidden``, ``not_your_performer``).
+    """
+    row = await Performer.select(Performer.id).where(Performer.slug == slug).first()
     if row is None:
         raise NotFound(f"no performer {slug!r}", code="performer_not_found")
+    editions = {
+        r["item.edition.slug"]
+        for r in await ItemPerformer.select(ItemPerformer.item._.edition._.slug).where(
+            ItemPerformer.performer == row["id"]
+        )
+    }
+    if not actor.superuser and not any(actor.has_role(e, Role.ORGANISER, Role.LOGISTICS) for e in editions):
+        raise Forbidden(
+            f"{slug} performs in none of the editions you organise or do logistics for", code="not_your_performer"
+        )
     return dict(row)
 
 
-async def itinerary_token(secret_key: str, performer: str) -> str:
-    """The token of the performer's itinerary (made on first request, the same one after)."""
-    found = await _performer(performer)
+async def itinerary_token(actor: Principal, secret_key: str, performer: str) -> str:
+    """The token of the performer's itinerary: made on first request (a concurrent first request
+    finds the one made), the same one after. See ``_performer`` for who may ask."""
+    found = await _performer(actor, performer)
     row = await CalendarFeed.select().where(CalendarFeed.performer == found["id"]).first()
     if row is None:
-        return (await feeds.new_feed(secret_key, "performer", found["id"]))[1]
+        try:
+            return (await feeds.new_feed(secret_key, "performer", found["id"]))[1]
+        except Exception as exc:  # the unique performer column: someone made it a moment ago
+            if not is_unique_violation(exc):
+                raise
+        row = await CalendarFeed.select().where(CalendarFeed.performer == found["id"]).first()
+        if row is None:  # pragma: no cover - the row that refused ours exists
+            raise
     return feeds.token_of(secret_key, row["key"], row["generation"])
 
 
-async def rotate_itinerary(secret_key: str, performer: str) -> str:
+async def rotate_itinerary(actor: Principal, secret_key: str, performer: str) -> str:
     """A new address for the performer's itinerary; the old one answers 404 from now on."""
-    token = await itinerary_token(secret_key, performer)
+    token = await itinerary_token(actor, secret_key, performer)
     return await feeds.rotate(secret_key, token, "performer")
 
 

@@ -1,5 +1,5 @@
 """Public pages of an edition: the programme with filters and search, item, venue and performer
-pages, the changelog (page and Atom), the frab exports and per-slot calendar files.
+pages, the changelog (page and Atom) and the frab exports (calendar files: ``feed_controllers``).
 
 Everything here reads the latest published version (``schedule.programme.current``), never the draft.
 Handlers parse and call one function of ``schedule.views`` (or an exporter) each.
@@ -7,11 +7,9 @@ Handlers parse and call one function of ``schedule.views`` (or an exporter) each
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 from typing import Any
 
-from litestar import Controller, HttpMethod, Request, Response, get, route
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -19,12 +17,9 @@ from litestar.response import Template
 from festival.auth.principal import Principal
 from festival.settings import Settings
 from festival.web.csrf import PERSONAL_CALENDAR_COOKIE
-from festival.web.http import cacheable, matches, site_url
-from schedule import feeds, personal, programme
+from festival.web.http import cacheable, matches, site_url, strong_etag
+from schedule import personal, programme
 from schedule.exporters.frab import frab_json, frab_xml
-from schedule.feed_controllers import FEED, ics_name, respond
-from schedule.feed_controllers import context as feed_context
-from schedule.feeds import FeedFilters
 from schedule.snapshot import Programme
 from schedule.views import (
     FilterForm,
@@ -40,10 +35,6 @@ PUBLIC = {"access": "public"}
 
 
 # --- open data and calendar files --------------------------------------------------------------
-
-
-def _strong_tag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def frab_response(
@@ -146,7 +137,7 @@ class ProgrammeDataController(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[bytes]:
         body = await changelog_atom(edition, principal, lang, site_url(request, settings))
-        return cacheable(request, body, media_type="application/atom+xml", etag=_strong_tag(body))
+        return cacheable(request, body, media_type="application/atom+xml", etag=strong_etag(body))
 
     @get("/schedule.json", opt=PUBLIC)
     async def schedule_json(
@@ -172,23 +163,6 @@ class ProgrammeDataController(Controller):
     ) -> Response[bytes]:
         current = await programme.current(edition, principal)
         return frab_response(request, current, "xml", lang, site_url(request, settings))
-
-    @route("/slots/{file:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], opt=FEED)
-    async def slot_ics(
-        self,
-        request: Request[Any, Any, Any],
-        edition: FromPath[str],
-        file: FromPath[str],
-        principal: NamedDependency[Principal | None],
-        lang: NamedDependency[str],
-        settings: NamedDependency[Settings],
-    ) -> Response[bytes]:
-        """``/{edition}/slots/{uid}.ics``: one run for a calendar, as the feeds write it (same UID).
-        A download from a page, so in the page's language (``?lang=``, the cookie, Accept-Language)."""
-        ctx = dataclasses.replace(feed_context(request, settings), lang=lang)
-        response = respond(request, await feeds.edition_feed(edition, FeedFilters(slot=ics_name(file)), ctx))
-        response.headers["Vary"] = "Accept-Encoding, Accept-Language, Cookie"
-        return response
 
 
 CONTROLLERS = [ProgrammePageController, ProgrammeDataController]

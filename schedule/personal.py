@@ -8,6 +8,7 @@ published run of them, cancellations included (``schedule.feeds``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -24,27 +25,31 @@ from schedule.snapshot import Programme
 from schedule.tables import Star
 
 
-async def open_calendar(secret_key: str) -> str:
-    """A new, empty personal calendar; returns its token."""
-    return (await feeds.new_feed(secret_key, "personal"))[1]
+async def star(secret_key: str, token: str | None, edition: str, item: str) -> str:
+    """Add a published item of a public edition (all its runs) to the calendar of ``token``, opening
+    a calendar first when ``token`` is none or not one (a cookie from before a rotation elsewhere);
+    returns the calendar's token. Starring twice changes nothing.
 
-
-async def star(token: str, edition: str, item: str) -> None:
-    """Add a published item of a public edition (all its runs); starring twice changes nothing.
-
-    ``NotFound`` for a wrong token, an edition the public cannot see, or an item not published.
+    ``NotFound`` for an edition the public cannot see or an item not published; then nothing is
+    written, no calendar opened.
     """
-    row = await feeds.feed_row(token, "personal")
     ed = await edition_row(edition, None)
     if item not in (await public.current_of(ed)).items:
         raise NotFound(f"no item {item!r} in the published programme", code="item_not_found")
     try:
-        await Star.insert(Star(feed=row["id"], edition=ed["id"], item=item, created_at=feeds.now()))
-    except Exception as exc:  # the unique index: already starred
+        async with Star._meta.db.transaction():
+            try:
+                row_id = (await feeds.feed_row(token or "", "personal"))["id"]
+            except NotFound:
+                row_id, token = await feeds.new_feed(secret_key, "personal")
+            where = (Star.feed == row_id) & (Star.edition == ed["id"]) & (Star.item == item)
+            if not await Star.exists().where(where):
+                await Star.insert(Star(feed=row_id, edition=ed["id"], item=item, created_at=feeds.now()))
+                await feeds.touch([row_id])
+    except Exception as exc:  # the unique index: the same star from another tab a moment ago
         if not is_unique_violation(exc):
             raise
-        return
-    await feeds.touch([row["id"]])
+    return token or ""
 
 
 async def unstar(token: str, edition: str, item: str) -> None:
@@ -103,17 +108,21 @@ async def starred(token: str) -> list[Starred]:
     return [Starred(r["edition.slug"], r["item"]) for r in rows]
 
 
-async def _programmes(edition_ids: set[int]) -> dict[str, Programme]:
+async def _programmes(edition_ids: set[int]) -> tuple[dict[str, Programme], dt.datetime]:
+    """The published programmes of the public editions among ``edition_ids``, and the latest change
+    of any of the editions (one hidden since the last request leaves the feed: Last-Modified moves)."""
     if not edition_ids:
-        return {}
-    rows = await Edition.select(Edition.id, Edition.status).where(Edition.id.is_in(list(edition_ids)))
+        return {}, feeds.EPOCH
+    rows = await Edition.select(Edition.id, Edition.status, Edition.updated_at).where(
+        Edition.id.is_in(list(edition_ids))
+    )
     found = {}
     for row in rows:
         version = await publishing.latest_version(row["id"]) if row["status"] in PUBLIC_STATUSES else None
         if version is not None:
             programme = await publishing.programme_of(version)
             found[programme.edition] = programme
-    return found
+    return found, max(r["updated_at"] for r in rows) if rows else feeds.EPOCH
 
 
 async def personal_feed(token: str, ctx: FeedContext) -> Feed:
@@ -127,13 +136,14 @@ async def personal_feed(token: str, ctx: FeedContext) -> Feed:
     for source in feeds.PERSONAL_SOURCES:
         for edition, uid in await feeds.call(source)(row["id"]):
             slots[edition].add(uid)
-    programmes = await _programmes({s["edition"] for s in stars} | await _edition_ids(set(slots)))
+    programmes, editions_changed = await _programmes({s["edition"] for s in stars} | await _edition_ids(set(slots)))
     drops = {slug: feeds.dropped(p, ctx) for slug, p in programmes.items()}
     key = (
         "personal",
         row["id"],
         row["generation"],
         row["changed_at"],
+        editions_changed,
         tuple(sorted((k, tuple(sorted(v))) for k, v in wanted.items())),
         tuple(sorted((k, tuple(sorted(v))) for k, v in slots.items())),
         tuple(sorted(feeds.version_key(p) for p in programmes.values())),
@@ -141,7 +151,12 @@ async def personal_feed(token: str, ctx: FeedContext) -> Feed:
         ctx.key(),
     )
     last_modified = max(
-        [row["changed_at"], *(p.published_at for p in programmes.values()), *(d[1] for d in drops.values())]
+        [
+            row["changed_at"],
+            editions_changed,
+            *(p.published_at for p in programmes.values()),
+            *(d[1] for d in drops.values()),
+        ]
     )
 
     def build() -> tuple[FeedHeader, list[FeedEvent]]:

@@ -164,14 +164,14 @@ TABLE = [
         "GET",
         "/api/v1/performers/li-na-erhu/itinerary",
         "/api/v1/performers/{performer:str}/itinerary",
-        "-YYY---Y",
+        "-Y-Y---Y",  # moi-organiser: li-na-erhu performs in no Moi Helsinki item
     ),
     Row(
         "staff:any",
         "POST",
         "/api/v1/performers/li-na-erhu/itinerary/rotate",
         "/api/v1/performers/{performer:str}/itinerary/rotate",
-        "-YYY---Y",
+        "-Y-Y---Y",  # moi-organiser: li-na-erhu performs in no Moi Helsinki item
     ),
     Row(
         "staff:any",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -109,10 +110,14 @@ def both(body: bytes) -> dict[str, Seen]:
     for uid, a in first.items():
         b = second[uid]
         assert (a.summary, a.status.upper(), a.sequence) == (b.summary, b.status.upper(), b.sequence), uid
-        assert a.start == b.start, uid
-        if isinstance(a.start, dt.datetime):
+        if isinstance(a.start, dt.datetime):  # compared in UTC: Python never equates a repeated local time across zones
+            assert a.start.astimezone(dt.UTC) == b.start.astimezone(dt.UTC), uid
             assert a.start.utcoffset() == b.start.utcoffset(), uid
-        assert a.end == b.end, uid
+        else:
+            assert a.start == b.start, uid
+        assert (a.end.astimezone(dt.UTC) if isinstance(a.end, dt.datetime) else a.end) == (
+            b.end.astimezone(dt.UTC) if isinstance(b.end, dt.datetime) else b.end
+        ), uid
     return first
 
 
@@ -121,7 +126,7 @@ def assert_wall_clock(seen: Seen, instant: dt.datetime, zone: str) -> None:
     local = instant.astimezone(zoneinfo.ZoneInfo(zone))
     assert seen.start.replace(tzinfo=None) == local.replace(tzinfo=None), (seen.uid, seen.start, local)
     assert seen.start.utcoffset() == local.utcoffset(), (seen.uid, seen.start, local)
-    assert seen.start == instant
+    assert seen.start.astimezone(dt.UTC) == instant
 
 
 def components(body: bytes, name: str) -> list[list[str]]:
@@ -217,6 +222,11 @@ async def test_the_same_request_gives_the_same_bytes_and_validators(client: http
     # 304 for either validator; If-None-Match decides when both are sent.
     tag, modified = first.headers["etag"], first.headers["last-modified"]
     assert (await client.get(FEED, headers={"If-None-Match": tag})).status_code == 304
+    # Within a second of a change a date cannot tell before from after it: never 304 then.
+    published = (await programme.current(HSF, None)).published_at
+    if dt.datetime.now(dt.UTC) - published < dt.timedelta(seconds=1):
+        assert (await client.get(FEED, headers={"If-Modified-Since": modified})).status_code == 200
+        await anyio.sleep(1 - (dt.datetime.now(dt.UTC) - published).total_seconds() + 0.05)
     assert (await client.get(FEED, headers={"If-Modified-Since": modified})).status_code == 304
     earlier = format_datetime(parsedate_to_datetime(modified) - dt.timedelta(seconds=1), usegmt=True)
     assert (await client.get(FEED, headers={"If-Modified-Since": earlier})).status_code == 200
@@ -670,3 +680,119 @@ async def test_subscribe_page_links(client: httpx.AsyncClient, demo: Any) -> Non
     assert "/calendars/series/helsinki-spring-festival.ics?lang=fi" in text
     assert "venue=caisa" in text and "category=concert" in text
     assert f'href="/{HSF}/calendars/"' in (await client.get(f"/{HSF}/")).text
+
+
+async def test_the_second_run_of_the_repeated_autumn_hour(client: httpx.AsyncClient, demo: Any) -> None:
+    """03:30 happens twice in Helsinki on 31 October 2027; RFC 5545 reads a repeated local time as the
+    first, so the second is written in UTC and every parser lands on the right instant."""
+    await editions.create_edition(
+        DEMO_ACTOR,
+        es.EditionIn(
+            series="helsinki-spring-festival",
+            slug="hsf-autumn-2027",
+            year=2027,
+            names={"en": "Autumn nights"},
+            city={"en": "Helsinki"},
+            time_zone="Europe/Helsinki",
+            first_day=dt.date(2027, 10, 29),
+            last_day=dt.date(2027, 11, 1),
+            currency="EUR",
+            status="published",
+        ),
+    )
+    await editions.create_venue(DEMO_ACTOR, "hsf-autumn-2027", es.VenueIn(slug="kaapelitehdas", names={"en": "Cable"}))
+    await services.create_item(DEMO_ACTOR, "hsf-autumn-2027", s.ItemIn(slug="night-walk", titles={"en": "Night walk"}))
+    for start, end in (
+        ("2027-10-31T03:30+03:00", "2027-10-31T03:45+03:00"),  # the first 03:30
+        ("2027-10-31T03:30+02:00", "2027-10-31T03:45+02:00"),  # the second, an hour later
+        ("2027-10-31T02:30", "2027-10-31T05:30"),  # across the change: three and a half hours
+    ):
+        await services.create_slot(
+            DEMO_ACTOR,
+            "hsf-autumn-2027",
+            s.SlotIn(
+                venue="kaapelitehdas",
+                item="night-walk",
+                start=dt.datetime.fromisoformat(start),
+                end=dt.datetime.fromisoformat(end),
+                status="confirmed",
+            ),
+        )
+    await _publish("hsf-autumn-2027", "First")
+    body = (await client.get("/calendars/hsf-autumn-2027.ics")).content
+    seen = both(body)
+    current = await programme.current("hsf-autumn-2027", None)
+    assert len(current.slots) == 3
+    for slot in current.slots:
+        event = seen[f"{slot.uid}@festival"]
+        assert event.start.astimezone(dt.UTC) == slot.starts_at
+        assert isinstance(event.end, dt.datetime) and event.end.astimezone(dt.UTC) == slot.ends_at
+    starts = sorted(seen[f"{x.uid}@festival"].start.astimezone(dt.UTC) for x in current.slots)
+    assert starts[2] - starts[1] == dt.timedelta(hours=1)  # not the same instant twice
+    assert "DTSTART:20271031T013000Z" in unfolded(body)
+
+
+async def test_itinerary_only_for_staff_of_the_performers_editions(app: Any, demo: Any) -> None:
+    """Moi Helsinki's organiser works on no edition where the Beijing lion dance troupe performs."""
+    token = (await auth.issue_token(None, f"moi-organiser@{DEMO_DOMAIN}", "tests")).secret
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"authorization": f"Bearer {token}"}
+    ) as moi:
+        refused = await moi.get("/api/v1/performers/beijing-lion-dance/itinerary")
+        assert refused.status_code == 403 and refused.json()["code"] == "not_your_performer"
+        assert (await moi.post("/api/v1/performers/beijing-lion-dance/itinerary/rotate")).status_code == 403
+    organiser = await _organiser(app)
+    async with organiser:
+        urls: list[str] = []
+
+        async def first_request() -> None:
+            response = await organiser.get("/api/v1/performers/beijing-lion-dance/itinerary")
+            assert response.status_code == 200, response.text
+            urls.append(response.json()["url"])
+
+        async with anyio.create_task_group() as group:
+            for _ in range(4):
+                group.start_soon(first_request)
+        assert len(urls) == 4 and len(set(urls)) == 1  # concurrent first requests share one feed
+
+
+async def test_last_modified_moves_on_when_an_edition_is_hidden(client: httpx.AsyncClient, demo: Any) -> None:
+    series = "/calendars/series/helsinki-spring-festival.ics"
+    before = await client.get(series)
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://test") as visitor:
+        assert (await _star(visitor, "lion-dance")).status_code == 303
+        page = (await visitor.get("/calendars/personal")).text
+        match = re.search(r'value="http://test(/calendars/personal/[^"]+)"', page)
+        assert match
+        personal = match.group(1).replace("&amp;", "&")
+    mine = await client.get(personal)
+    assert both(mine.content)
+    await editions.update_edition(DEMO_ACTOR, HSF, es.EditionPatch(status="draft"))
+    for path, earlier in ((series, before), (personal, mine)):
+        later = await client.get(path, headers={"If-Modified-Since": earlier.headers["last-modified"]})
+        assert later.status_code == 200 and not both(later.content), path  # emptied, and said so
+        assert parsedate_to_datetime(later.headers["last-modified"]) >= parsedate_to_datetime(
+            earlier.headers["last-modified"]
+        )
+    await editions.update_edition(DEMO_ACTOR, HSF, es.EditionPatch(status="published"))
+    again = await client.get(series)
+    assert len(both(again.content)) == 49
+    assert parsedate_to_datetime(again.headers["last-modified"]) >= parsedate_to_datetime(
+        later.headers["last-modified"]
+    )
+
+
+async def test_starring_an_unknown_item_opens_no_calendar(client: httpx.AsyncClient, demo: Any) -> None:
+    from schedule.tables import CalendarFeed
+
+    page = await client.get(f"/{HSF}/items/lion-dance")
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert csrf
+    before = await CalendarFeed.count()
+    for edition, item in ((HSF, "no-such-item"), ("no-such-edition", "lion-dance")):
+        response = await client.post(
+            "/calendars/personal/stars", data={"_csrf_token": csrf.group(1), "edition": edition, "item": item}
+        )
+        assert response.status_code == 404
+    assert await CalendarFeed.count() == before
+    assert "festival_calendar" not in client.cookies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -12,6 +13,11 @@ from festival.auth.services import SESSION_COOKIE
 from festival.settings import Settings
 
 OPEN_DATA_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
+
+
+def strong_etag(body: bytes) -> str:
+    """A strong validator over the bytes themselves."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def matches(request: Request[Any, Any, Any], etag: str) -> bool:
@@ -57,9 +63,13 @@ def site_url(request: Request[Any, Any, Any], settings: Settings) -> str:
 
 
 def not_modified_since(request: Request[Any, Any, Any], last_modified: dt.datetime) -> bool:
-    """``If-Modified-Since`` is at or after ``last_modified`` (whole seconds, as HTTP dates are)."""
+    """``If-Modified-Since`` is at or after ``last_modified`` (whole seconds, as HTTP dates are).
+
+    A change less than a second ago is never "not modified": the client's date may be of the same
+    second but from before the change (RFC 9110 8.8.2.2 calls such a date a weak validator).
+    """
     header = request.headers.get("if-modified-since")
-    if not header:
+    if not header or dt.datetime.now(dt.UTC) - last_modified < dt.timedelta(seconds=1):
         return False
     try:
         since = parsedate_to_datetime(header)
@@ -106,7 +116,7 @@ def feed_response(
     headers = {
         "ETag": sent_tag,
         "Vary": "Accept-Encoding",
-        "Last-Modified": format_datetime(last_modified.astimezone(dt.UTC), usegmt=True),
+        "Last-Modified": format_datetime(last_modified.astimezone(dt.UTC).replace(microsecond=0), usegmt=True),
         "Cache-Control": f"{'private' if private else 'public'}, max-age={max_age_s}",
         "Content-Disposition": f'inline; filename="{filename}"',
     }

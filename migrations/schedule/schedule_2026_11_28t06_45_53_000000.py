@@ -1,8 +1,8 @@
 """Keys and indexes of the programme, as plain SQL: Piccolo's ``Unique`` constraint fails on SQLite."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-
-from migrations.sql import sql_migration
+from piccolo.engine import engine_finder
+from piccolo.engine.base import Engine
 
 ID = "2026-11-28T06:45:53:000000"
 VERSION = "1.38.0"
@@ -30,5 +30,26 @@ BACKWARDS = [
 ]
 
 
+def _engine() -> Engine:
+    engine = engine_finder()
+    if engine is None:
+        raise RuntimeError("no database engine configured (PICCOLO_CONF)")
+    return engine
+
+
 async def forwards() -> MigrationManager:
-    return sql_migration(ID, "schedule", DESCRIPTION, STATEMENTS, BACKWARDS)
+    manager = MigrationManager(migration_id=ID, app_name="schedule", description=DESCRIPTION)
+
+    async def run() -> None:
+        engine = _engine()
+        for statement in STATEMENTS:
+            await engine.run_ddl(statement)
+
+    async def run_backwards() -> None:
+        engine = _engine()
+        for statement in BACKWARDS:
+            await engine.run_ddl(statement)
+
+    manager.add_raw(run)
+    manager.add_raw_backwards(run_backwards)
+    return manager

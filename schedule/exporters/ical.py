@@ -45,7 +45,6 @@ class FeedEvent:
     categories: tuple[str, ...] = ()
     description: str = ""
     color: str | None = None  # a CSS3 colour name (RFC 7986 allows no other)
-    busy: bool = True
 
     def local_bounds(self) -> tuple[dt.datetime, dt.datetime]:
         zone = zoneinfo.ZoneInfo(self.time_zone)
@@ -119,11 +118,11 @@ def _vevent(event: FeedEvent, uid_domain: str, language: str) -> icalendar.Event
         component.add("dtstart", start.date())
         component.add("dtend", end.date())
     else:
-        component.add("dtstart", start)
-        component.add("dtend", end)
+        component.add("dtstart", _unambiguous(start))
+        component.add("dtend", _unambiguous(end))
     component.add("summary", event.summary, parameters={"LANGUAGE": language})
     component.add("status", event.status.upper())
-    component.add("transp", "OPAQUE" if event.busy and event.status != "cancelled" else "TRANSPARENT")
+    component.add("transp", "TRANSPARENT" if event.status == "cancelled" else "OPAQUE")
     if event.location:
         component.add("location", event.location, parameters={"LANGUAGE": language})
     if event.geo is not None:
@@ -137,6 +136,14 @@ def _vevent(event: FeedEvent, uid_domain: str, language: str) -> icalendar.Event
     if event.color:
         component.add("color", event.color)
     return component
+
+
+def _unambiguous(local: dt.datetime) -> dt.datetime:
+    """The venue's wall clock with its TZID, except in the second run of a repeated autumn hour:
+    RFC 5545 reads a repeated local time as its first run, so that one is written in UTC."""
+    if local.replace(fold=0).utcoffset() != local.utcoffset():
+        return local.astimezone(dt.UTC)
+    return local
 
 
 @functools.cache
