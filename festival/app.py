@@ -47,6 +47,7 @@ from schedule import controllers as schedule_controllers
 from schedule import feed_controllers as schedule_feeds
 from schedule import manage as schedule_manage
 from schedule import pages as schedule_pages
+from ticketing import controllers as ticketing_controllers
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 VERSION = "0.1.0"
@@ -122,6 +123,7 @@ def create_app(
             *schedule_manage.CONTROLLERS,
             *schedule_pages.CONTROLLERS,
             *schedule_feeds.CONTROLLERS,
+            *ticketing_controllers.CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], opt={"access": "public"}, include_in_schema=False
             ),

@@ -129,6 +129,27 @@ async def consistent_transaction() -> AsyncIterator[None]:
         yield
 
 
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction of guarded atomic updates (``UPDATE … WHERE taken + n <= size``).
+
+    SQLite: ``BEGIN IMMEDIATE``, writers queue for the lock (busy timeout) instead of failing to
+    upgrade a read lock. PostgreSQL: READ COMMITTED (the default), where an UPDATE that waited for
+    another writer's row lock re-checks its WHERE against the committed row; REPEATABLE READ would
+    refuse it with a serialization error instead.
+    """
+    engine = current_engine()
+    if engine.transaction_exists():
+        raise RuntimeError("write_transaction() must open the transaction, not join one")
+    transaction_type = TransactionType.immediate if isinstance(engine, SQLiteEngine) else None
+    if transaction_type is None:
+        async with engine.transaction():
+            yield
+        return
+    async with engine.transaction(transaction_type=transaction_type):
+        yield
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """A unique index refused a row (two writers raced past an "exists?" check), on either engine."""
     import sqlite3

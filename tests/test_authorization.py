@@ -106,6 +106,22 @@ TABLE = [
     Row(
         "edition:organiser",
         "POST",
+        "/api/v1/editions/hsf-2027/quotas",
+        "/api/v1/editions/{edition:str}/quotas",
+        "-Y-----Y",
+        {"slug": "authz-quota", "name": "Authz", "size": 10},
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
+        "/api/v1/editions/hsf-2027/ticket-types",
+        "/api/v1/editions/{edition:str}/ticket-types",
+        "-Y-----Y",
+        {"slug": "authz-type", "names": {"en": "Authz"}, "quotas": ["nope"], "price_minor": 0, "currency": "EUR"},
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
         "/api/v1/editions/hsf-2027/venues",
         "/api/v1/editions/{edition:str}/venues",
         "-Y-----Y",
@@ -343,6 +359,9 @@ PUBLIC_WRITES = {
     ("POST", "/calendars/personal/stars"),
     ("POST", "/calendars/personal/stars/remove"),
     ("POST", "/calendars/personal/rotate"),
+    # Visitors reserve without an account; an order's secret code is the authority to give it up.
+    ("POST", "/api/v1/editions/{edition:str}/orders"),
+    ("POST", "/api/v1/orders/{code:str}/cancel"),
 }
 
 

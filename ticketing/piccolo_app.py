@@ -4,12 +4,14 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from ticketing.tables import Order, OrderLine, Quota, QuotaHold, TicketType, TicketTypeQuota
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "ticketing"
 
 APP_CONFIG = AppConfig(
     app_name="ticketing",
     migrations_folder_path=str(MIGRATIONS),
-    table_classes=[],
-    migration_dependencies=["festival.piccolo_app"],
+    table_classes=[Quota, TicketType, TicketTypeQuota, Order, OrderLine, QuotaHold],
+    migration_dependencies=["festival.piccolo_app", "schedule.piccolo_app"],
     commands=[],
 )

@@ -1,1 +1,101 @@
-"""Tables of ``ticketing``; they arrive with the ticketing issue."""
+"""Tables of ``ticketing``: what is on sale (ticket types and the quotas they count against) and the
+orders that hold or hold no longer places of those quotas.
+
+Money is integer minor units with an ISO currency. ``Quota.taken`` counts every place held by a
+pending reservation or sold; it only ever changes through ``ticketing.quotas`` (the guarded atomic
+update), and ``QuotaHold`` rows say exactly what each order took, so releasing gives back exactly that.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from festival.tables import Edition
+from schedule.tables import Slot
+
+
+class Quota(Table, tablename="ticketing_quota"):
+    """A number of places (a slot's seats, a venue's day capacity); ``taken`` never exceeds ``size``."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    slug = Varchar(length=80)
+    name = Varchar(length=200)
+    size = Integer()
+    taken = Integer(default=0)
+    updated_at = Timestamptz()
+
+
+class TicketType(Table, tablename="ticketing_ticket_type"):
+    """Something a visitor can buy or reserve: a slot's ticket, a day pass, a festival pass, or a
+    free registration. It counts against one or more quotas (``TicketTypeQuota``)."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    slug = Varchar(length=80)
+    names = JSON(default={})
+    kind = Varchar(length=20, default="slot")  # slot / day / festival / registration
+    slot = ForeignKey(references=Slot, on_delete=OnDelete.restrict, null=True, default=None)
+    price_minor = Integer(default=0)
+    currency = Varchar(length=3)
+    sale_starts_at = Timestamptz(null=True, default=None)
+    sale_ends_at = Timestamptz(null=True, default=None)
+    max_per_order = Integer(default=10)
+    updated_at = Timestamptz()
+
+
+class TicketTypeQuota(Table, tablename="ticketing_ticket_type_quota"):
+    id: Serial
+
+    ticket_type = ForeignKey(references=TicketType, on_delete=OnDelete.cascade)
+    quota = ForeignKey(references=Quota, on_delete=OnDelete.restrict)
+
+
+class Order(Table, tablename="ticketing_order"):
+    """A visitor's order: ``pending`` while its reservation holds places (until ``expires_at``), then
+    ``paid``, ``expired`` or ``cancelled``. ``code`` is the secret of the order page."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    code = Varchar(length=40, unique=True)
+    status = Varchar(length=20, default="pending")
+    buyer_name = Varchar(length=200)
+    buyer_email = Varchar(length=255)
+    language = Varchar(length=5, default="en")
+    total_minor = Integer(default=0)
+    currency = Varchar(length=3)
+    expires_at = Timestamptz()
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class OrderLine(Table, tablename="ticketing_order_line"):
+    id: Serial
+
+    order = ForeignKey(references=Order, on_delete=OnDelete.cascade)
+    ticket_type = ForeignKey(references=TicketType, on_delete=OnDelete.restrict)
+    quantity = Integer()
+    price_minor = Integer()
+
+
+class QuotaHold(Table, tablename="ticketing_quota_hold"):
+    """The places one order took from one quota; released exactly once (``released_at``)."""
+
+    id: Serial
+
+    order = ForeignKey(references=Order, on_delete=OnDelete.cascade)
+    quota = ForeignKey(references=Quota, on_delete=OnDelete.restrict)
+    quantity = Integer()
+    released_at = Timestamptz(null=True, default=None)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 JOB_MODULES: tuple[str, ...] = (
     "festival.mail",
     "festival.jobs.sessions",
+    "ticketing.jobs",
 )
 
 

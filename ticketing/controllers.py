@@ -1,0 +1,58 @@
+"""JSON API of ticketing so far: organisers set up quotas and ticket types; anyone sees availability,
+reserves places (an order that holds them for 15 minutes) and cancels their reservation."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from festival.auth import guards
+from festival.auth.principal import Principal
+from festival.auth.roles import Role
+from ticketing import catalogue, orders
+from ticketing import schemas as s
+
+PUBLIC = {"access": "public"}
+ORGANISER = {"access": "edition:organiser"}
+
+
+class CatalogueController(Controller):
+    path = "/api/v1/editions/{edition:str}"
+    tags = ["Tickets"]
+
+    @post("/quotas", guards=[guards.edition_role(Role.ORGANISER)], opt=ORGANISER, summary="Add a quota")
+    async def create_quota(
+        self, edition: FromPath[str], data: JSONBody[s.QuotaIn], actor: NamedDependency[Principal]
+    ) -> s.CreatedOut:
+        await catalogue.create_quota(actor, edition, data.slug, data.name, data.size)
+        return s.CreatedOut(slug=data.slug)
+
+    @post("/ticket-types", guards=[guards.edition_role(Role.ORGANISER)], opt=ORGANISER, summary="Add a ticket type")
+    async def create_ticket_type(
+        self, edition: FromPath[str], data: JSONBody[s.TicketTypeIn], actor: NamedDependency[Principal]
+    ) -> s.CreatedOut:
+        await catalogue.create_ticket_type(actor, edition, data)
+        return s.CreatedOut(slug=data.slug)
+
+    @get("/availability", opt=PUBLIC, summary="Places left per ticket type")
+    async def availability(self, edition: FromPath[str]) -> list[s.AvailabilityOut]:
+        return [s.AvailabilityOut(a.ticket_type, a.left, a.state) for a in await catalogue.availability(edition)]
+
+
+class ReservationController(Controller):
+    path = "/api/v1"
+    tags = ["Tickets"]
+
+    @post("/editions/{edition:str}/orders", opt=PUBLIC, summary="Reserve places (held for 15 minutes)")
+    async def reserve(self, edition: FromPath[str], data: JSONBody[s.OrderIn]) -> orders.OrderOut:
+        """409 ``sold_out`` when a quota lacks the places; nothing is held then."""
+        return await orders.reserve(edition, data.lines, data.buyer)
+
+    @post("/orders/{code:str}/cancel", opt=PUBLIC, status_code=200, summary="Give up a reservation")
+    async def cancel(self, code: FromPath[str]) -> s.CancelledOut:
+        """The order's secret code is the authority; its places go back at once."""
+        return s.CancelledOut(places_released=await orders.cancel(code))
+
+
+CONTROLLERS = [CatalogueController, ReservationController]

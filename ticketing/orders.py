@@ -1,0 +1,198 @@
+"""Reservations: an order that holds places of its ticket types' quotas until it is paid or expires.
+
+``reserve`` checks everything first (ticket types, quantities, sales windows, currency, e-mail) and
+writes nothing on a refusal; the places are then taken in one ``write_transaction`` through
+``ticketing.quotas`` (never oversold, on either database), with the order, its lines and its holds.
+``expire_reservations`` (a periodic job) gives back exactly what expired orders held; an order
+leaves ``pending`` through one guarded status update, so a payment racing its expiry can never
+count twice. Payment (Stripe, box office) and tickets build on this (issue 6).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import msgspec
+
+from festival.database import write_transaction
+from festival.editions.services import PUBLIC_STATUSES, edition_row
+from festival.errors import Conflict, NotFound, ValidationFailed
+from festival.i18n import LANGUAGES
+from ticketing import quotas
+from ticketing.tables import Order, OrderLine, QuotaHold, TicketType, TicketTypeQuota
+
+RESERVATION_TTL = dt.timedelta(minutes=15)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class LineIn(msgspec.Struct, frozen=True):
+    ticket_type: str
+    quantity: int
+
+
+class BuyerIn(msgspec.Struct, frozen=True):
+    name: str
+    email: str
+    language: str = "en"
+
+
+class OrderOut(msgspec.Struct):
+    code: str
+    status: str
+    expires_at: dt.datetime
+    total_minor: int
+    currency: str
+    lines: list[LineIn]
+
+
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    type_id: int
+    quantity: int
+    price_minor: int
+    quota_ids: tuple[int, ...]
+
+
+def _check_buyer(buyer: BuyerIn) -> None:
+    if not buyer.name.strip() or len(buyer.name) > 200:
+        raise ValidationFailed("name: give the buyer's name (at most 200 characters)", code="invalid_name")
+    if len(buyer.email) > 255 or not EMAIL.match(buyer.email):
+        raise ValidationFailed("email: not an e-mail address", code="invalid_email")
+    if buyer.language not in LANGUAGES:
+        raise ValidationFailed(f"language: one of {', '.join(LANGUAGES)}", code="unknown_language")
+
+
+async def _priced(edition_id: int, lines: Sequence[LineIn], now: dt.datetime) -> list[_Priced]:
+    """Each line's ticket type, checked: known, on sale now, 1..max_per_order, one currency."""
+    if not lines:
+        raise ValidationFailed("lines: order at least one ticket", code="empty_order")
+    slugs = [line.ticket_type for line in lines]
+    if len(set(slugs)) != len(slugs):
+        raise ValidationFailed("lines: one line per ticket type", code="duplicate_line")
+    rows = {
+        r["slug"]: r
+        for r in await TicketType.select().where((TicketType.edition == edition_id) & TicketType.slug.is_in(slugs))
+    }
+    links = await TicketTypeQuota.select(TicketTypeQuota.ticket_type, TicketTypeQuota.quota).where(
+        TicketTypeQuota.ticket_type.is_in([r["id"] for r in rows.values()] or [0])
+    )
+    priced = []
+    for line in lines:
+        row = rows.get(line.ticket_type)
+        if row is None:
+            raise ValidationFailed(f"ticket_type: no {line.ticket_type!r} on sale here", code="unknown_ticket_type")
+        if not 1 <= line.quantity <= row["max_per_order"]:
+            raise ValidationFailed(
+                f"quantity: 1 to {row['max_per_order']} of {line.ticket_type}", code="invalid_quantity"
+            )
+        if (row["sale_starts_at"] and now < row["sale_starts_at"]) or (
+            row["sale_ends_at"] and now >= row["sale_ends_at"]
+        ):
+            raise Conflict(f"{line.ticket_type} is not on sale now", code="sales_closed")
+        quota_ids = tuple(sorted(link["quota"] for link in links if link["ticket_type"] == row["id"]))
+        priced.append(_Priced(row["id"], line.quantity, row["price_minor"], quota_ids))
+    currencies = {rows[line.ticket_type]["currency"] for line in lines}
+    if len(currencies) > 1:
+        raise ValidationFailed("lines: ticket types in one order share a currency", code="currency_mismatch")
+    return priced
+
+
+async def reserve(
+    edition: str, lines: Sequence[LineIn], buyer: BuyerIn, ttl: dt.timedelta = RESERVATION_TTL
+) -> OrderOut:
+    """Hold places for an order until ``ttl`` from now.
+
+    Refusals write nothing: ``NotFound`` for an edition the public cannot see; ``ValidationFailed``
+    (``unknown_ticket_type``, ``invalid_quantity``, ``currency_mismatch``, ``invalid_email``, …);
+    ``Conflict`` ``sales_closed``; ``SoldOut`` (``sold_out``) when any quota lacks the places.
+    """
+    ed = await edition_row(edition, None)
+    if ed["status"] not in PUBLIC_STATUSES:  # pragma: no cover - edition_row hides drafts from None
+        raise NotFound(f"no edition {edition!r}", code="edition_not_found")
+    _check_buyer(buyer)
+    now = _now()
+    priced = await _priced(ed["id"], lines, now)
+    wanted = quotas.needs((q, p.quantity) for p in priced for q in p.quota_ids)
+    currency = (await TicketType.select(TicketType.currency).where(TicketType.id == priced[0].type_id).first() or {})[
+        "currency"
+    ]
+    code = secrets.token_urlsafe(24)
+    expires_at = now + ttl
+    async with write_transaction():
+        await quotas.take(wanted)
+        order = Order(
+            edition=ed["id"],
+            code=code,
+            status="pending",
+            buyer_name=buyer.name.strip(),
+            buyer_email=buyer.email.strip(),
+            language=buyer.language,
+            total_minor=sum(p.price_minor * p.quantity for p in priced),
+            currency=currency,
+            expires_at=expires_at,
+            created_at=now,
+            updated_at=now,
+        )
+        await order.save()
+        await OrderLine.insert(
+            *[
+                OrderLine(order=order.id, ticket_type=p.type_id, quantity=p.quantity, price_minor=p.price_minor)
+                for p in priced
+            ]
+        )
+        if wanted:
+            await QuotaHold.insert(
+                *[QuotaHold(order=order.id, quota=quota_id, quantity=n) for quota_id, n in sorted(wanted.items())]
+            )
+    return OrderOut(
+        code=code,
+        status="pending",
+        expires_at=expires_at,
+        total_minor=order.total_minor,
+        currency=currency,
+        lines=list(lines),
+    )
+
+
+async def _leave_pending(order_id: int, status: str, now: dt.datetime) -> bool:
+    """The one way out of ``pending``: True for the caller that moved it (expiry, payment, cancel)."""
+    moved = (
+        await Order.update({Order.status: status, Order.updated_at: now})
+        .where((Order.id == order_id) & (Order.status == "pending"))
+        .returning(Order.id)
+    )
+    return bool(moved)
+
+
+async def expire_reservations(now: dt.datetime | None = None) -> int:
+    """Expire every pending order past its ``expires_at`` and give back what it held; returns the
+    number of places given back. Safe to run in several workers at once: each order is expired (and
+    its places released) by exactly one of them."""
+    moment = now or _now()
+    due = await Order.select(Order.id).where((Order.status == "pending") & (Order.expires_at <= moment))
+    given = 0
+    for row in due:
+        async with write_transaction():
+            if await _leave_pending(row["id"], "expired", moment):
+                given += await quotas.release(row["id"])
+    return given
+
+
+async def cancel(code: str) -> int:
+    """Cancel a pending order (the buyer gave up) and give back its places; ``NotFound`` for an unknown
+    code, ``Conflict`` (``not_pending``) once it was paid, expired or cancelled."""
+    row = await Order.select(Order.id).where(Order.code == code).first()
+    if row is None:
+        raise NotFound("no such order", code="order_not_found")
+    async with write_transaction():
+        if not await _leave_pending(row["id"], "cancelled", _now()):
+            raise Conflict("the order is no longer pending", code="not_pending")
+        return await quotas.release(row["id"])

@@ -1,0 +1,72 @@
+"""Taking and giving back places: the one module where quota counters change.
+
+Every sale path calls ``take`` inside ``festival.database.write_transaction``; ``release`` gives back
+exactly what a hold took. The portable primitive is one guarded atomic UPDATE per quota
+(``SET taken = taken + n WHERE id = ? AND taken + n <= size RETURNING id``), taken in ascending quota
+id order so two orders that need the same quotas wait for each other instead of deadlocking. A
+refused UPDATE raises ``SoldOut``; the caller's transaction then rolls back what was already taken.
+Compare pretix ``base/services/locking.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from piccolo.columns.combination import WhereRaw
+
+from festival.errors import Conflict
+from ticketing.tables import Quota, QuotaHold
+
+
+class SoldOut(Conflict):
+    code = "sold_out"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def needs(counts: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """(quota id, places) pairs summed per quota: an order of two ticket types on one quota takes both."""
+    total: Counter[int] = Counter()
+    for quota_id, places in counts:
+        total[quota_id] += places
+    return dict(total)
+
+
+async def take(wanted: Mapping[int, int]) -> None:
+    """Take ``places`` of each quota, or none (the caller's transaction rolls back on ``SoldOut``)."""
+    for quota_id in sorted(wanted):
+        places = wanted[quota_id]
+        if places <= 0:
+            continue
+        taken = (
+            await Quota.update({Quota.taken: Quota.taken + places, Quota.updated_at: _now()})
+            .where(Quota.id == quota_id, WhereRaw("taken + {} <= size", places))
+            .returning(Quota.id)
+        )
+        if not taken:
+            raise SoldOut(f"not enough places left for {places} more", code="sold_out")
+
+
+async def release(order_id: int) -> int:
+    """Give back every place the order still holds, once (a second call gives back nothing); returns
+    how many places went back. Runs inside the caller's transaction."""
+    holds = await QuotaHold.select(QuotaHold.id, QuotaHold.quota, QuotaHold.quantity).where(
+        (QuotaHold.order == order_id) & QuotaHold.released_at.is_null()
+    )
+    given = 0
+    for hold in sorted(holds, key=lambda h: h["quota"]):
+        marked = (
+            await QuotaHold.update({QuotaHold.released_at: _now()})
+            .where((QuotaHold.id == hold["id"]) & QuotaHold.released_at.is_null())
+            .returning(QuotaHold.id)
+        )
+        if marked:  # this call, not a concurrent one, released it
+            await Quota.update({Quota.taken: Quota.taken - hold["quantity"], Quota.updated_at: _now()}).where(
+                Quota.id == hold["quota"]
+            )
+            given += hold["quantity"]
+    return given
