@@ -39,10 +39,7 @@ import io
 import os
 import pstats
 import shlex
-import shutil
-import sqlite3
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -59,12 +56,12 @@ from benchmarks.programme import (
     QueryCounter,
     Row,
     Scenario,
-    _postgres,
     latency_table,
     machine_line,
     measure,
     prepared,
     table,
+    with_database,
 )
 
 if TYPE_CHECKING:
@@ -356,22 +353,7 @@ def report(
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    state = Path(tempfile.mkdtemp(prefix="festival-bench-"))
-    db: Database | None = None
-    try:
-        if args.database == "postgres":
-            db = await _postgres(args.postgres_url)
-        else:
-            db = Database(
-                "sqlite",
-                f"sqlite:///{state / 'bench.sqlite3'}",
-                f"SQLite {sqlite3.sqlite_version} (WAL, file in a temporary folder)",
-            )
-        return await benchmark(args, db, state)
-    finally:
-        if db is not None and db.drop is not None:
-            await db.drop()
-        shutil.rmtree(state, ignore_errors=True)
+    return await with_database(args, benchmark)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -696,7 +696,10 @@ def report(
                 print(f"  {statement[:300]}")
 
 
-async def main_async(args: argparse.Namespace) -> int:
+async def with_database(
+    args: argparse.Namespace, run: Callable[[argparse.Namespace, Database, Path], Awaitable[int]]
+) -> int:
+    """``run`` on a throwaway database of ``--database`` (and a temporary state folder), dropped after."""
     state = Path(tempfile.mkdtemp(prefix="festival-bench-"))
     db: Database | None = None
     try:
@@ -708,11 +711,15 @@ async def main_async(args: argparse.Namespace) -> int:
                 f"sqlite:///{state / 'bench.sqlite3'}",
                 f"SQLite {sqlite3.sqlite_version} (WAL, file in a temporary folder)",
             )
-        return await benchmark(args, db, state)
+        return await run(args, db, state)
     finally:
         if db is not None and db.drop is not None:
             await db.drop()
         shutil.rmtree(state, ignore_errors=True)
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    return await with_database(args, benchmark)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -141,12 +141,14 @@ async def write_transaction() -> AsyncIterator[None]:
     engine = current_engine()
     if engine.transaction_exists():
         raise RuntimeError("write_transaction() must open the transaction, not join one")
-    transaction_type = TransactionType.immediate if isinstance(engine, SQLiteEngine) else None
-    if transaction_type is None:
-        async with engine.transaction():
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
             yield
         return
-    async with engine.transaction(transaction_type=transaction_type):
+    async with engine.transaction():
+        # Said, not assumed: a server whose default_transaction_isolation is higher would turn every
+        # contended guarded update into a serialization error.
+        await engine.run_querystring(QueryString("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
         yield
 
 

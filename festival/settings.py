@@ -69,6 +69,7 @@ class Settings:
     public_url_set: bool = False  # PUBLIC_URL was given; else links follow the address a request used
     calendar_cancelled_keep_days: int = 30  # a cancelled event stays in calendar feeds this long
     uid_domain: str | None = None  # CALENDAR_UID_DOMAIN
+    reservation_ttl_s: int = 15 * 60  # how long a reservation holds its places before it expires
 
     @property
     def calendar_uid_domain(self) -> str:
@@ -249,6 +250,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     login_attempts_per_minute = _parse_int(env, "LOGIN_ATTEMPTS_PER_MINUTE", 10, 1)
     cancelled_keep_days = _parse_int(env, "CALENDAR_CANCELLED_KEEP_DAYS", 30, 0)
     uid_domain = env.get("CALENDAR_UID_DOMAIN") or None
+    reservation_ttl_s = _parse_int(env, "RESERVATION_TTL_S", 15 * 60, 60)
     if uid_domain is not None and not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", uid_domain):
         raise SettingsError(
             "CALENDAR_UID_DOMAIN", "a domain name such as festival.example.org (letters, digits, . and -)"
@@ -275,4 +277,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_url_set=public_url is not None,
         calendar_cancelled_keep_days=cancelled_keep_days,
         uid_domain=uid_domain,
+        reservation_ttl_s=reservation_ttl_s,
     )

@@ -47,8 +47,11 @@ async def create_quota(actor: Principal, edition: str, slug: str, name: str, siz
 
 async def create_ticket_type(actor: Principal, edition: str, data: TicketTypeIn) -> int:
     """A ticket type counting against ``quotas`` (slugs of the edition's quotas, at least one)."""
-    edition_id = await _edition_id(edition, actor)
+    ed = await edition_row(edition, actor)
+    edition_id = int(ed["id"])
     quotas = data.quotas
+    if data.currency != ed["currency"]:
+        raise ValidationFailed(f"currency: {edition} sells in {ed['currency']}", code="currency_mismatch")
     if data.kind not in KINDS:
         raise ValidationFailed(f"kind: one of {', '.join(KINDS)}", code="invalid_kind")
     if data.price_minor < 0 or data.max_per_order < 1:

@@ -1,7 +1,9 @@
 """JSON API of ticketing so far: organisers set up quotas and ticket types; anyone sees availability,
-reserves places (an order that holds them for 15 minutes) and cancels their reservation."""
+reserves places (an order that holds them for ``RESERVATION_TTL_S``) and cancels their reservation."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -10,6 +12,7 @@ from litestar.params import FromPath, JSONBody
 from festival.auth import guards
 from festival.auth.principal import Principal
 from festival.auth.roles import Role
+from festival.settings import Settings
 from ticketing import catalogue, orders
 from ticketing import schemas as s
 
@@ -44,10 +47,17 @@ class ReservationController(Controller):
     path = "/api/v1"
     tags = ["Tickets"]
 
-    @post("/editions/{edition:str}/orders", opt=PUBLIC, summary="Reserve places (held for 15 minutes)")
-    async def reserve(self, edition: FromPath[str], data: JSONBody[s.OrderIn]) -> orders.OrderOut:
+    @post(
+        "/editions/{edition:str}/orders",
+        opt=PUBLIC,
+        summary="Reserve places (held for RESERVATION_TTL_S, 15 minutes by default)",
+    )
+    async def reserve(
+        self, edition: FromPath[str], data: JSONBody[s.OrderIn], settings: NamedDependency[Settings]
+    ) -> s.OrderOut:
         """409 ``sold_out`` when a quota lacks the places; nothing is held then."""
-        return await orders.reserve(edition, data.lines, data.buyer)
+        ttl = dt.timedelta(seconds=settings.reservation_ttl_s)
+        return await orders.reserve(edition, data.lines, data.buyer, ttl)
 
     @post("/orders/{code:str}/cancel", opt=PUBLIC, status_code=200, summary="Give up a reservation")
     async def cancel(self, code: FromPath[str]) -> s.CancelledOut:

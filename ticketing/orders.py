@@ -16,41 +16,22 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import msgspec
-
 from festival.database import write_transaction
-from festival.editions.services import PUBLIC_STATUSES, edition_row
+from festival.editions.services import edition_row
 from festival.errors import Conflict, NotFound, ValidationFailed
 from festival.i18n import LANGUAGES
 from ticketing import quotas
+from ticketing.schemas import MAX_LINES, BuyerIn, LineIn, OrderOut
 from ticketing.tables import Order, OrderLine, QuotaHold, TicketType, TicketTypeQuota
 
-RESERVATION_TTL = dt.timedelta(minutes=15)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RESERVATION_TTL = dt.timedelta(minutes=15)  # the default of RESERVATION_TTL_S
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_TOTAL_MINOR = 2**31 - 1  # the total column's range
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-class LineIn(msgspec.Struct, frozen=True):
-    ticket_type: str
-    quantity: int
-
-
-class BuyerIn(msgspec.Struct, frozen=True):
-    name: str
-    email: str
-    language: str = "en"
-
-
-class OrderOut(msgspec.Struct):
-    code: str
-    status: str
-    expires_at: dt.datetime
-    total_minor: int
-    currency: str
-    lines: list[LineIn]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +39,7 @@ class _Priced:
     type_id: int
     quantity: int
     price_minor: int
+    currency: str
     quota_ids: tuple[int, ...]
 
 
@@ -74,6 +56,8 @@ async def _priced(edition_id: int, lines: Sequence[LineIn], now: dt.datetime) ->
     """Each line's ticket type, checked: known, on sale now, 1..max_per_order, one currency."""
     if not lines:
         raise ValidationFailed("lines: order at least one ticket", code="empty_order")
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed(f"lines: at most {MAX_LINES} ticket types an order", code="too_many_lines")
     slugs = [line.ticket_type for line in lines]
     if len(set(slugs)) != len(slugs):
         raise ValidationFailed("lines: one line per ticket type", code="duplicate_line")
@@ -98,10 +82,11 @@ async def _priced(edition_id: int, lines: Sequence[LineIn], now: dt.datetime) ->
         ):
             raise Conflict(f"{line.ticket_type} is not on sale now", code="sales_closed")
         quota_ids = tuple(sorted(link["quota"] for link in links if link["ticket_type"] == row["id"]))
-        priced.append(_Priced(row["id"], line.quantity, row["price_minor"], quota_ids))
-    currencies = {rows[line.ticket_type]["currency"] for line in lines}
-    if len(currencies) > 1:
+        priced.append(_Priced(row["id"], line.quantity, row["price_minor"], row["currency"], quota_ids))
+    if len({p.currency for p in priced}) > 1:
         raise ValidationFailed("lines: ticket types in one order share a currency", code="currency_mismatch")
+    if sum(p.price_minor * p.quantity for p in priced) > MAX_TOTAL_MINOR:
+        raise ValidationFailed("lines: the order's total is too large for one order", code="order_too_large")
     return priced
 
 
@@ -110,37 +95,33 @@ async def reserve(
 ) -> OrderOut:
     """Hold places for an order until ``ttl`` from now.
 
-    Refusals write nothing: ``NotFound`` for an edition the public cannot see; ``ValidationFailed``
-    (``unknown_ticket_type``, ``invalid_quantity``, ``currency_mismatch``, ``invalid_email``, …);
-    ``Conflict`` ``sales_closed``; ``SoldOut`` (``sold_out``) when any quota lacks the places.
+    Refusals write nothing: ``NotFound`` for an edition that is not published (drafts and archived
+    editions sell nothing); ``ValidationFailed`` (``unknown_ticket_type``, ``invalid_quantity``,
+    ``currency_mismatch``, ``invalid_email``, ``order_too_large``, …); ``Conflict`` ``sales_closed``;
+    ``SoldOut`` (``sold_out``) when any quota lacks the places.
     """
     ed = await edition_row(edition, None)
-    if ed["status"] not in PUBLIC_STATUSES:  # pragma: no cover - edition_row hides drafts from None
-        raise NotFound(f"no edition {edition!r}", code="edition_not_found")
+    if ed["status"] != "published":
+        raise NotFound(f"{edition} sells no tickets", code="edition_not_on_sale")
     _check_buyer(buyer)
     now = _now()
     priced = await _priced(ed["id"], lines, now)
     wanted = quotas.needs((q, p.quantity) for p in priced for q in p.quota_ids)
-    currency = (await TicketType.select(TicketType.currency).where(TicketType.id == priced[0].type_id).first() or {})[
-        "currency"
-    ]
     code = secrets.token_urlsafe(24)
-    expires_at = now + ttl
+    order = Order(
+        edition=ed["id"],
+        code=code,
+        status="pending",
+        buyer_name=buyer.name.strip(),
+        buyer_email=buyer.email.strip(),
+        language=buyer.language,
+        total_minor=sum(p.price_minor * p.quantity for p in priced),
+        currency=priced[0].currency,
+        expires_at=now + ttl,
+        created_at=now,
+        updated_at=now,
+    )
     async with write_transaction():
-        await quotas.take(wanted)
-        order = Order(
-            edition=ed["id"],
-            code=code,
-            status="pending",
-            buyer_name=buyer.name.strip(),
-            buyer_email=buyer.email.strip(),
-            language=buyer.language,
-            total_minor=sum(p.price_minor * p.quantity for p in priced),
-            currency=currency,
-            expires_at=expires_at,
-            created_at=now,
-            updated_at=now,
-        )
         await order.save()
         await OrderLine.insert(
             *[
@@ -152,12 +133,14 @@ async def reserve(
             await QuotaHold.insert(
                 *[QuotaHold(order=order.id, quota=quota_id, quantity=n) for quota_id, n in sorted(wanted.items())]
             )
+        # Last: the quota rows stay locked only from here to the commit.
+        await quotas.take(wanted)
     return OrderOut(
         code=code,
         status="pending",
-        expires_at=expires_at,
+        expires_at=order.expires_at,
         total_minor=order.total_minor,
-        currency=currency,
+        currency=order.currency,
         lines=list(lines),
     )
 
@@ -189,7 +172,7 @@ async def expire_reservations(now: dt.datetime | None = None) -> int:
 async def cancel(code: str) -> int:
     """Cancel a pending order (the buyer gave up) and give back its places; ``NotFound`` for an unknown
     code, ``Conflict`` (``not_pending``) once it was paid, expired or cancelled."""
-    row = await Order.select(Order.id).where(Order.code == code).first()
+    row = await Order.select(Order.id).where(Order.code == code).first() if CODE.match(code) else None
     if row is None:
         raise NotFound("no such order", code="order_not_found")
     async with write_transaction():

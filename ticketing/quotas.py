@@ -41,7 +41,7 @@ async def take(wanted: Mapping[int, int]) -> None:
     for quota_id in sorted(wanted):
         places = wanted[quota_id]
         if places <= 0:
-            continue
+            raise ValueError(f"take {places} places of quota {quota_id}: a count of places is positive")
         taken = (
             await Quota.update({Quota.taken: Quota.taken + places, Quota.updated_at: _now()})
             .where(Quota.id == quota_id, WhereRaw("taken + {} <= size", places))

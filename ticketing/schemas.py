@@ -7,15 +7,38 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from ticketing.orders import BuyerIn, LineIn
-
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR or CNY")]
+Instant = Annotated[dt.datetime, msgspec.Meta(tz=True, description="with its UTC offset")]
+MAX_PRICE_MINOR = 10_000_000  # 100,000.00 a ticket
+MAX_LINES = 20
+# Printable text only: no control characters (PostgreSQL refuses NUL, and nobody's name holds one).
+Text = Annotated[str, msgspec.Meta(pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class LineIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    ticket_type: Slug
+    quantity: int  # checked against the type's limit by ``ticketing.orders.reserve``
+
+
+class BuyerIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[Text, msgspec.Meta(max_length=200)]
+    email: Annotated[Text, msgspec.Meta(max_length=255)]
+    language: str = "en"
+
+
+class OrderOut(msgspec.Struct):
+    code: str
+    status: str
+    expires_at: dt.datetime
+    total_minor: int
+    currency: str
+    lines: list[LineIn]
 
 
 class QuotaIn(msgspec.Struct, forbid_unknown_fields=True):
     slug: Slug
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Annotated[Text, msgspec.Meta(min_length=1, max_length=200)]
     size: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
 
 
@@ -23,12 +46,12 @@ class TicketTypeIn(msgspec.Struct, forbid_unknown_fields=True):
     slug: Slug
     names: dict[str, str]
     quotas: Annotated[list[Slug], msgspec.Meta(min_length=1)]
-    price_minor: Annotated[int, msgspec.Meta(ge=0, description="integer minor units, e.g. cents")]
+    price_minor: Annotated[int, msgspec.Meta(ge=0, le=MAX_PRICE_MINOR, description="integer minor units, e.g. cents")]
     currency: Currency
     kind: Literal["slot", "day", "festival", "registration"] = "slot"
     max_per_order: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10
-    sale_starts_at: dt.datetime | None = None
-    sale_ends_at: dt.datetime | None = None
+    sale_starts_at: Instant | None = None
+    sale_ends_at: Instant | None = None
 
 
 class AvailabilityOut(msgspec.Struct):
@@ -46,5 +69,5 @@ class CancelledOut(msgspec.Struct):
 
 
 class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
-    lines: list[LineIn]
+    lines: Annotated[list[LineIn], msgspec.Meta(max_length=MAX_LINES)]
     buyer: BuyerIn
