@@ -19,7 +19,16 @@ from festival.demo import DEMO_DOMAIN, DEMO_PASSWORD
 pytestmark = pytest.mark.anyio
 
 ROLES = ["anonymous", "organiser", "moi-organiser", "logistics", "boxoffice", "gate", "performer", "admin"]
-KNOWN_ACCESS = {"public", "signed-in", "organiser:any", "staff:any", "edition:organiser", "superuser", "admin"}
+KNOWN_ACCESS = {
+    "public",
+    "signed-in",
+    "organiser:any",
+    "staff:any",
+    "edition:organiser",
+    "edition:box-office",
+    "superuser",
+    "admin",
+}
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,14 @@ TABLE = [
         "/api/v1/editions/{edition:str}",
         "-Y-----Y",
         {"descriptions": {"en": "Edited"}},
+    ),
+    Row(
+        "edition:box-office",
+        "POST",
+        "/api/v1/editions/hsf-2027/orders/no-such-order-code-here/box-office-payment",
+        "/api/v1/editions/{edition:str}/orders/{code:str}/box-office-payment",
+        "-Y--Y-YY",  # the performer account is also given the box office role below
+        {"amount_minor": 0, "currency": "EUR"},
     ),
     Row(
         "edition:organiser",

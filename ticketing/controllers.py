@@ -13,7 +13,7 @@ from festival.auth import guards
 from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.settings import Settings
-from ticketing import catalogue, orders
+from ticketing import catalogue, orders, payments
 from ticketing import schemas as s
 
 PUBLIC = {"access": "public"}
@@ -65,4 +65,35 @@ class ReservationController(Controller):
         return s.CancelledOut(places_released=await orders.cancel(code))
 
 
-CONTROLLERS = [CatalogueController, ReservationController]
+class BoxOfficeController(Controller):
+    path = "/api/v1/editions/{edition:str}/orders/{code:str}"
+    tags = ["Tickets"]
+
+    @post(
+        "/box-office-payment",
+        guards=[guards.edition_role(Role.BOX_OFFICE, Role.ORGANISER)],
+        opt={"access": "edition:box-office"},
+        status_code=200,
+        summary="The box office took the money for an order: its tickets are issued",
+    )
+    async def pay_at_box_office(
+        self,
+        edition: FromPath[str],
+        code: FromPath[str],
+        data: JSONBody[s.BoxOfficePaymentIn],
+        actor: NamedDependency[Principal],
+    ) -> s.SettledOut:
+        """Saying it twice issues nothing more; money for an order whose places are gone: ``refund_due``."""
+        settled = await payments.settle(
+            code,
+            provider="box_office",
+            reference=f"box-office:{code}",
+            amount_minor=data.amount_minor,
+            currency=data.currency,
+            actor=f"{actor.email} ({data.method})",
+            edition=edition,
+        )
+        return s.SettledOut(settled.outcome, settled.tickets)
+
+
+CONTROLLERS = [CatalogueController, ReservationController, BoxOfficeController]

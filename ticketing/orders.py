@@ -15,6 +15,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from festival.database import write_transaction
 from festival.editions.services import edition_row
@@ -22,7 +23,7 @@ from festival.errors import Conflict, NotFound, ValidationFailed
 from festival.i18n import LANGUAGES
 from ticketing import quotas
 from ticketing.schemas import MAX_LINES, BuyerIn, LineIn, OrderOut
-from ticketing.tables import Order, OrderLine, QuotaHold, TicketType, TicketTypeQuota
+from ticketing.tables import Order, OrderEvent, OrderLine, QuotaHold, TicketType, TicketTypeQuota
 
 RESERVATION_TTL = dt.timedelta(minutes=15)  # the default of RESERVATION_TTL_S
 EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
@@ -133,6 +134,7 @@ async def reserve(
             await QuotaHold.insert(
                 *[QuotaHold(order=order.id, quota=quota_id, quantity=n) for quota_id, n in sorted(wanted.items())]
             )
+        await record(order.id, "reserved", buyer.email.strip(), now, places=sum(wanted.values()))
         # Last: the quota rows stay locked only from here to the commit.
         await quotas.take(wanted)
     return OrderOut(
@@ -145,14 +147,24 @@ async def reserve(
     )
 
 
-async def _leave_pending(order_id: int, status: str, now: dt.datetime) -> bool:
-    """The one way out of ``pending``: True for the caller that moved it (expiry, payment, cancel)."""
+async def move(order_id: int, old: str, new: str, now: dt.datetime) -> bool:
+    """The one way an order changes status: a guarded update from ``old``; True for the caller that
+    moved it (of an expiry, a payment and a cancel racing each other, exactly one wins)."""
     moved = (
-        await Order.update({Order.status: status, Order.updated_at: now})
-        .where((Order.id == order_id) & (Order.status == "pending"))
+        await Order.update({Order.status: new, Order.updated_at: now})
+        .where((Order.id == order_id) & (Order.status == old))
         .returning(Order.id)
     )
     return bool(moved)
+
+
+async def _leave_pending(order_id: int, status: str, now: dt.datetime) -> bool:
+    return await move(order_id, "pending", status, now)
+
+
+async def record(order_id: int, kind: str, actor: str, now: dt.datetime, **detail: object) -> None:
+    """Write down a change of the order and who or what made it (in the caller's transaction)."""
+    await OrderEvent.insert(OrderEvent(order=order_id, at=now, kind=kind, actor=actor, detail=detail))
 
 
 async def expire_reservations(now: dt.datetime | None = None) -> int:
@@ -166,16 +178,29 @@ async def expire_reservations(now: dt.datetime | None = None) -> int:
         async with write_transaction():
             if await _leave_pending(row["id"], "expired", moment):
                 given += await quotas.release(row["id"])
+                await record(row["id"], "expired", "expiry", moment)
     return given
+
+
+async def order_by_code(code: str, edition: str | None = None) -> dict[str, Any]:
+    """The order of a secret code (of ``edition``, when given); ``NotFound`` otherwise."""
+    row = (
+        await Order.select(*Order.all_columns(), Order.edition.slug).where(Order.code == code).first()
+        if CODE.match(code)
+        else None
+    )
+    if row is None or (edition is not None and row["edition.slug"] != edition):
+        raise NotFound("no such order", code="order_not_found")
+    return dict(row)
 
 
 async def cancel(code: str) -> int:
     """Cancel a pending order (the buyer gave up) and give back its places; ``NotFound`` for an unknown
     code, ``Conflict`` (``not_pending``) once it was paid, expired or cancelled."""
-    row = await Order.select(Order.id).where(Order.code == code).first() if CODE.match(code) else None
-    if row is None:
-        raise NotFound("no such order", code="order_not_found")
+    row = await order_by_code(code)
     async with write_transaction():
-        if not await _leave_pending(row["id"], "cancelled", _now()):
+        now = _now()
+        if not await _leave_pending(row["id"], "cancelled", now):
             raise Conflict("the order is no longer pending", code="not_pending")
+        await record(row["id"], "cancelled", "buyer", now)
         return await quotas.release(row["id"])

@@ -4,14 +4,23 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from ticketing.tables import Order, OrderLine, Quota, QuotaHold, TicketType, TicketTypeQuota
+from ticketing.tables import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    Quota,
+    QuotaHold,
+    Ticket,
+    TicketType,
+    TicketTypeQuota,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "ticketing"
 
 APP_CONFIG = AppConfig(
     app_name="ticketing",
     migrations_folder_path=str(MIGRATIONS),
-    table_classes=[Quota, TicketType, TicketTypeQuota, Order, OrderLine, QuotaHold],
+    table_classes=[Quota, TicketType, TicketTypeQuota, Order, OrderLine, QuotaHold, Ticket, OrderEvent],
     migration_dependencies=["festival.piccolo_app", "schedule.piccolo_app"],
     commands=[],
 )

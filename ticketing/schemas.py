@@ -71,3 +71,16 @@ class CancelledOut(msgspec.Struct):
 class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
     lines: Annotated[list[LineIn], msgspec.Meta(max_length=MAX_LINES)]
     buyer: BuyerIn
+
+
+class BoxOfficePaymentIn(msgspec.Struct, forbid_unknown_fields=True):
+    """What the box office took for an order (cash or the card terminal), to match its total."""
+
+    amount_minor: Annotated[int, msgspec.Meta(ge=0)]
+    currency: Currency
+    method: Literal["cash", "card"] = "cash"
+
+
+class SettledOut(msgspec.Struct):
+    outcome: Literal["paid", "already_paid", "refund_due"]
+    tickets: int

@@ -64,7 +64,8 @@ class TicketTypeQuota(Table, tablename="ticketing_ticket_type_quota"):
 
 class Order(Table, tablename="ticketing_order"):
     """A visitor's order: ``pending`` while its reservation holds places (until ``expires_at``), then
-    ``paid``, ``expired`` or ``cancelled``. ``code`` is the secret of the order page."""
+    ``paid``, ``expired`` or ``cancelled``; ``refund_due`` when money came for an order whose places
+    were gone (``ticketing.payments``). ``code`` is the secret of the order page."""
 
     id: Serial
 
@@ -79,6 +80,9 @@ class Order(Table, tablename="ticketing_order"):
     expires_at = Timestamptz()
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    paid_minor = Integer(default=0)
+    payment_provider = Varchar(length=20, default="")  # box_office / stripe
+    payment_reference = Varchar(length=255, default="")
 
 
 class OrderLine(Table, tablename="ticketing_order_line"):
@@ -99,3 +103,27 @@ class QuotaHold(Table, tablename="ticketing_quota_hold"):
     quota = ForeignKey(references=Quota, on_delete=OnDelete.restrict)
     quantity = Integer()
     released_at = Timestamptz(null=True, default=None)
+
+
+class Ticket(Table, tablename="ticketing_ticket"):
+    """One admission of a paid order; ``secret`` is unguessable (the QR payload signs it, issue 6/check-in)."""
+
+    id: Serial
+
+    order = ForeignKey(references=Order, on_delete=OnDelete.cascade)
+    ticket_type = ForeignKey(references=TicketType, on_delete=OnDelete.restrict)
+    secret = Varchar(length=40, unique=True)
+    status = Varchar(length=20, default="valid")  # valid / revoked
+    created_at = Timestamptz()
+
+
+class OrderEvent(Table, tablename="ticketing_order_event"):
+    """Every change of an order, with who or what made it (``actor``: an e-mail, ``expiry``, …)."""
+
+    id: Serial
+
+    order = ForeignKey(references=Order, on_delete=OnDelete.cascade)
+    at = Timestamptz()
+    kind = Varchar(length=40)
+    actor = Varchar(length=255, default="")
+    detail = JSON(default={})
