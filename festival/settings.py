@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -70,6 +71,10 @@ class Settings:
     calendar_cancelled_keep_days: int = 30  # a cancelled event stays in calendar feeds this long
     uid_domain: str | None = None  # CALENDAR_UID_DOMAIN
     reservation_ttl_s: int = 15 * 60  # how long a reservation holds its places before it expires
+
+    @property
+    def calendar_cancelled_keep(self) -> timedelta:
+        return timedelta(days=self.calendar_cancelled_keep_days)
 
     @property
     def calendar_uid_domain(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from festival.i18n import gettext, localize
+from festival.web.http import webcal_of
 from schedule import personal
 from schedule.snapshot import Programme
 from schedule.views import page_context
@@ -31,7 +32,7 @@ class Subscription:
 
 def subscription(label: str, url: str) -> Subscription:
     """``url`` is the feed's plain address; webcal:// is the same address for calendar apps."""
-    webcal = "webcal://" + url.split("://", 1)[-1]
+    webcal = webcal_of(url)
     return Subscription(
         label=label,
         https=url,
@@ -68,10 +69,8 @@ def edition_subscriptions(current: Programme, lang: str, base_url: str) -> dict[
 
 async def personal_page(token: str | None, lang: str, base_url: str) -> dict[str, Any]:
     """The visitor's calendar page: the starred items' runs and the private feed's links."""
-    if not token or not await personal.exists(token):
+    runs = await personal.starred_runs(token, lang) if token else None
+    if runs is None:
         return {"runs": [], "feed": None}
     url = f"{base_url}/calendars/personal/{token}.ics?lang={lang}"
-    return {
-        "runs": await personal.starred_runs(token, lang),
-        "feed": subscription(gettext("My festival calendar"), url),
-    }
+    return {"runs": runs, "feed": subscription(gettext("My festival calendar"), url)}

@@ -144,8 +144,7 @@ class PublishedProgrammeController(Controller):
         settings: NamedDependency[Settings],
     ) -> s.VersionOut:
         """Publish the draft as the next version. With warnings, set ``acknowledge_warnings`` (409 otherwise)."""
-        keep = dt.timedelta(days=settings.calendar_cancelled_keep_days)
-        return await publishing.publish(actor, edition, data, jobs, keep)
+        return await publishing.publish(actor, edition, data, jobs, settings.calendar_cancelled_keep)
 
     @get("/versions", opt=PUBLIC, summary="Published versions and their changes, newest first")
     async def list_versions(

@@ -9,7 +9,6 @@ address gives everyone the same bytes. Handlers parse and make one service call 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
@@ -42,7 +41,7 @@ def context(request: Request[Any, Any, Any], settings: Settings) -> FeedContext:
         lang=feeds.check_language(request.query_params.get("lang") or DEFAULT_LANGUAGE),
         base_url=site_url(request, settings),
         uid_domain=settings.calendar_uid_domain,
-        cancelled_keep=dt.timedelta(days=settings.calendar_cancelled_keep_days),
+        cancelled_keep=settings.calendar_cancelled_keep,
     )
 
 

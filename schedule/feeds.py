@@ -187,14 +187,19 @@ def dropped(programme: Programme, ctx: FeedContext) -> tuple[int, dt.datetime]:
     return count, (moments[count - 1] if count else EPOCH)
 
 
+def still_shown(status: str, changed_at: dt.datetime, ctx: FeedContext) -> bool:
+    """Everything but a cancellation older than ``cancelled_keep`` (published slots and draft rows alike)."""
+    return status != "cancelled" or ctx.now < changed_at + ctx.cancelled_keep
+
+
 def shown(slot: PublicSlot, ctx: FeedContext) -> bool:
-    return slot.status != "cancelled" or ctx.now < slot.changed_at + ctx.cancelled_keep
+    return still_shown(slot.status, slot.changed_at, ctx)
 
 
 # --- events of the published programme -----------------------------------------------------------
 
 
-def _cancelled(title: str, lang: str) -> str:
+def cancelled_title(title: str, lang: str) -> str:
     return translations(lang).gettext("Cancelled: %(title)s") % {"title": title}
 
 
@@ -219,7 +224,7 @@ def slot_event(programme: Programme, slot: PublicSlot, ctx: FeedContext) -> Feed
     geo = geo_of(venue.latitude, venue.longitude)
     return FeedEvent(
         key=slot.uid,
-        summary=_cancelled(title, ctx.lang) if slot.status == "cancelled" else title,
+        summary=cancelled_title(title, ctx.lang) if slot.status == "cancelled" else title,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         time_zone=venue.time_zone,
@@ -240,16 +245,16 @@ def geo_of(latitude: float | None, longitude: float | None) -> tuple[float, floa
     return None if latitude is None or longitude is None else (round(latitude, 6), round(longitude, 6))
 
 
-def _select(programme: Programme, filters: FeedFilters, ctx: FeedContext) -> list[PublicSlot]:
-    chosen = public.select(
-        programme,
-        public.Filters(
-            venue=filters.venue or None, category=filters.category or None, performer=filters.performer or None
-        ),
+def _public_filters(filters: FeedFilters) -> public.Filters:
+    return public.Filters(
+        venue=filters.venue or None, category=filters.category or None, performer=filters.performer or None
     )
+
+
+def _select(programme: Programme, filters: FeedFilters, ctx: FeedContext) -> list[PublicSlot]:
     return [
         s
-        for s in chosen
+        for s in public.select(programme, _public_filters(filters))
         if (not filters.item or s.item == filters.item)
         and (not filters.slot or s.uid == filters.slot)
         and shown(s, ctx)
@@ -257,16 +262,17 @@ def _select(programme: Programme, filters: FeedFilters, ctx: FeedContext) -> lis
 
 
 def _check(programme: Programme, filters: FeedFilters, ctx: FeedContext) -> None:
-    public.check_filters(
-        programme,
-        public.Filters(
-            venue=filters.venue or None, category=filters.category or None, performer=filters.performer or None
-        ),
-    )
+    public.check_filters(programme, _public_filters(filters))
     if filters.item and filters.item not in programme.items:
         raise NotFound(f"no item {filters.item!r} in the published programme", code="item_not_found")
     if filters.slot and not any(s.uid == filters.slot and shown(s, ctx) for s in programme.slots):
         raise NotFound(f"no slot {filters.slot!r} in the published programme", code="slot_not_found")
+
+
+async def published_programme(edition: Mapping[str, Any]) -> Programme | None:
+    """The latest published programme of an edition row (``id``, ``status``), if the public may see it."""
+    version = await publishing.latest_version(edition["id"]) if edition["status"] in PUBLIC_STATUSES else None
+    return await publishing.programme_of(version) if version is not None else None
 
 
 def version_key(programme: Programme) -> tuple[str, int, dt.datetime]:
@@ -331,9 +337,9 @@ async def series_feed(series: str, ctx: FeedContext) -> Feed:
         if ends <= ctx.now:
             floor = max(floor, ends)  # a past edition left the feed when it ended
             continue
-        version = await publishing.latest_version(row["id"]) if row["status"] in PUBLIC_STATUSES else None
-        if version is not None:
-            programmes.append(await publishing.programme_of(version))
+        programme = await published_programme(row)
+        if programme is not None:
+            programmes.append(programme)
     drops = [dropped(p, ctx) for p in programmes]
     last_modified = max([floor, *(p.published_at for p in programmes), *(d[1] for d in drops)])
     key = ("series", series, floor, tuple(version_key(p) for p in programmes), ctx.key(), tuple(d[0] for d in drops))
@@ -396,10 +402,6 @@ async def new_feed(secret_key: str, kind: str, performer_id: int | None = None) 
 async def rotate(secret_key: str, token: str, kind: str) -> str:
     """A new token for the same feed; the old address answers 404 from now on."""
     row = await feed_row(token, kind)
-    return await rotate_row(secret_key, row)
-
-
-async def rotate_row(secret_key: str, row: Mapping[str, Any]) -> str:
     generation = int(row["generation"]) + 1
     token = token_of(secret_key, row["key"], generation)
     await CalendarFeed.update(

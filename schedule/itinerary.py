@@ -103,7 +103,7 @@ def _event(row: dict[str, Any], ctx: FeedContext) -> FeedEvent:
     elif row["kind"] == "rehearsal":
         title = gettext("Rehearsal: %(title)s") % {"title": title}
     if row["status"] == "cancelled":
-        title = gettext("Cancelled: %(title)s") % {"title": title}
+        title = feeds.cancelled_title(title, ctx.lang)
     venue = localize(json_value(row["venue.names"]), ctx.lang, langs)
     url = f"{ctx.base_url}/{row['edition.slug']}/items/{row['item.slug']}" if row["kind"] == "public" else ""
     return FeedEvent(
@@ -143,7 +143,7 @@ async def itinerary_feed(token: str, ctx: FeedContext) -> Feed:
         for r in every
         if r["kind"] in feeds.ITINERARY_KINDS
         and r["status"] in ("confirmed", "cancelled")
-        and (r["status"] != "cancelled" or ctx.now < r["changed_at"] + ctx.cancelled_keep)
+        and feeds.still_shown(r["status"], r["changed_at"], ctx)
     ]
     extra: list[FeedEvent] = []
     for source in feeds.ITINERARY_SOURCES:

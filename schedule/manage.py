@@ -6,7 +6,6 @@ values and the service's message (status 422), never half-saved.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Controller, get, post
@@ -76,9 +75,8 @@ class TimetableController(Controller):
         settings: NamedDependency[Settings],
     ) -> Redirect | Template:
         """Publish the draft; with warnings only when the organiser ticked that they reviewed them."""
-        keep = dt.timedelta(days=settings.calendar_cancelled_keep_days)
         try:
-            await publishing.publish(actor, edition, forms.publish_in(data), jobs, keep)
+            await publishing.publish(actor, edition, forms.publish_in(data), jobs, settings.calendar_cancelled_keep)
         except FestivalError as exc:
             context = await _timetable(edition, actor, lang) | {"error": exc, "values": data}
             return Template("manage/timetable.html", context=context, status_code=exc.status_code)

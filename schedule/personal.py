@@ -13,11 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from festival.database import is_unique_violation
-from festival.editions.services import PUBLIC_STATUSES, edition_row
+from festival.editions.services import edition_row
 from festival.errors import NotFound
 from festival.i18n import localize, translations
 from festival.tables import Edition
-from schedule import feeds, publishing, times
+from schedule import feeds, times
 from schedule import programme as public
 from schedule.exporters.ical import FeedEvent, FeedHeader
 from schedule.feeds import Feed, FeedContext
@@ -69,14 +69,6 @@ async def rotate(secret_key: str, token: str) -> str:
     return await feeds.rotate(secret_key, token, "personal")
 
 
-async def exists(token: str) -> bool:
-    try:
-        await feeds.feed_row(token, "personal")
-    except NotFound:
-        return False
-    return True
-
-
 async def has_star(token: str, edition: str, item: str) -> bool:
     """Whether the calendar of ``token`` holds the item (False for no or a wrong token)."""
     if not token or not 16 <= len(token) <= 64:
@@ -97,13 +89,13 @@ class Starred:
     item: str
 
 
-async def starred(token: str) -> list[Starred]:
-    """What the calendar holds, in the order it was starred (empty for a wrong token: a page shows
-    "nothing starred yet" rather than an error for a cookie from before a rotation)."""
+async def starred(token: str) -> list[Starred] | None:
+    """What the calendar holds, in the order it was starred; None for no such calendar (a cookie from
+    before a rotation: the page offers to start one rather than showing an error)."""
     try:
         row = await feeds.feed_row(token, "personal")
     except NotFound:
-        return []
+        return None
     rows = await Star.select(Star.edition.slug, Star.item).where(Star.feed == row["id"]).order_by(Star.id)
     return [Starred(r["edition.slug"], r["item"]) for r in rows]
 
@@ -118,9 +110,8 @@ async def _programmes(edition_ids: set[int]) -> tuple[dict[str, Programme], dt.d
     )
     found = {}
     for row in rows:
-        version = await publishing.latest_version(row["id"]) if row["status"] in PUBLIC_STATUSES else None
-        if version is not None:
-            programme = await publishing.programme_of(version)
+        programme = await feeds.published_programme(row)
+        if programme is not None:
             found[programme.edition] = programme
     return found, max(r["updated_at"] for r in rows) if rows else feeds.EPOCH
 
@@ -193,9 +184,12 @@ class StarredRun:
     status: str
 
 
-async def starred_runs(token: str, lang: str) -> list[StarredRun]:
-    """What the page "My calendar" lists: the starred items' runs in the published programmes."""
+async def starred_runs(token: str, lang: str) -> list[StarredRun] | None:
+    """What the page "My calendar" lists: the starred items' runs in the published programmes; None
+    for no such calendar."""
     stars = await starred(token)
+    if stars is None:
+        return None
     programmes: dict[str, Programme | None] = {}
     runs = []
     for s in stars:

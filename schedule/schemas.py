@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from festival.editions.schemas import LocalizedText, Slug
+from festival.web.http import webcal_of
 
 Admission = Literal["free", "registration", "ticketed"]
 SlotKind = Literal["public", "soundcheck", "rehearsal", "changeover", "blocker"]
@@ -214,4 +215,4 @@ class PrivateFeedOut(msgspec.Struct):
 
 def private_feed_out(base_url: str, kind: str, token: str) -> PrivateFeedOut:
     url = f"{base_url}/calendars/{kind}/{token}.ics"
-    return PrivateFeedOut(url=url, webcal="webcal://" + url.split("://", 1)[-1])
+    return PrivateFeedOut(url=url, webcal=webcal_of(url))

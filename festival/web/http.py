@@ -20,6 +20,11 @@ def strong_etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+def webcal_of(url: str) -> str:
+    """The same feed address for calendar apps (``webcal://`` opens the subscription dialogue)."""
+    return "webcal://" + url.split("://", 1)[-1]
+
+
 def matches(request: Request[Any, Any, Any], etag: str) -> bool:
     """``If-None-Match`` names this tag (or ``*``): the client's copy is current."""
     header = request.headers.get("if-none-match", "")
