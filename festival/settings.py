@@ -71,6 +71,12 @@ class Settings:
     calendar_cancelled_keep_days: int = 30  # a cancelled event stays in calendar feeds this long
     uid_domain: str | None = None  # CALENDAR_UID_DOMAIN
     reservation_ttl_s: int = 15 * 60  # how long a reservation holds its places before it expires
+    stripe_api_base: str | None = None  # STRIPE_API_BASE: another Stripe API address (a local fake)
+
+    @property
+    def stripe_enabled(self) -> bool:
+        """Visitors pay online through Stripe; without it they pay at the box office."""
+        return self.stripe_secret_key is not None
 
     @property
     def calendar_cancelled_keep(self) -> timedelta:
@@ -247,6 +253,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
     stripe_secret_key = _parse_prefixed("STRIPE_SECRET_KEY", env.get("STRIPE_SECRET_KEY"), ("sk_", "rk_"))
     stripe_webhook_secret = _parse_prefixed("STRIPE_WEBHOOK_SECRET", env.get("STRIPE_WEBHOOK_SECRET"), ("whsec_",))
+    if stripe_secret_key and not stripe_webhook_secret:
+        raise SettingsError("STRIPE_WEBHOOK_SECRET", "is required with STRIPE_SECRET_KEY (payments arrive by webhook)")
+    stripe_api_base = _parse_url(
+        "STRIPE_API_BASE", env.get("STRIPE_API_BASE"), {"http", "https"}, "http://127.0.0.1:12111"
+    )
     public_url = _parse_url("PUBLIC_URL", env.get("PUBLIC_URL"), {"http", "https"}, "https://festival.example.org")
     debug_raw = env.get("FESTIVAL_DEBUG", "").lower()
     if debug_raw not in {"", "0", "1", "true", "false", "yes", "no"}:
@@ -283,4 +294,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         calendar_cancelled_keep_days=cancelled_keep_days,
         uid_domain=uid_domain,
         reservation_ttl_s=reservation_ttl_s,
+        stripe_api_base=stripe_api_base.rstrip("/") if stripe_api_base else None,
     )

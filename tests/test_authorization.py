@@ -123,6 +123,14 @@ TABLE = [
     Row(
         "edition:organiser",
         "POST",
+        "/api/v1/editions/hsf-2027/orders/no-such-order-code-here/refund",
+        "/api/v1/editions/{edition:str}/orders/{code:str}/refund",
+        "-Y-----Y",
+        {},
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
         "/api/v1/editions/hsf-2027/quotas",
         "/api/v1/editions/{edition:str}/quotas",
         "-Y-----Y",
@@ -379,6 +387,9 @@ PUBLIC_WRITES = {
     # Visitors reserve without an account; an order's secret code is the authority to give it up.
     ("POST", "/api/v1/editions/{edition:str}/orders"),
     ("POST", "/api/v1/orders/{code:str}/cancel"),
+    ("POST", "/api/v1/orders/{code:str}/pay"),
+    # Stripe's events: the signature over the body is the authority (ticketing.webhooks).
+    ("POST", "/webhooks/stripe"),
 }
 
 

@@ -99,6 +99,7 @@ BAD_VALUES = [
     ("SMTP_URL", "mail.example.org"),
     ("STRIPE_SECRET_KEY", "pk_test_x"),
     ("STRIPE_WEBHOOK_SECRET", "abc"),
+    ("STRIPE_API_BASE", "ftp://x"),
     ("SECRET_KEY", "too-short"),
     ("PUBLIC_URL", "ftp://x"),
     ("PUBLIC_URL", "https://"),
@@ -225,3 +226,20 @@ def test_cli_reports_a_bad_setting_in_one_line(tmp_path: Path) -> None:
         tmp_path, "DATABASE_URL", DATABASE_URL="mysql://x", FESTIVAL_STATE_DIR=str(tmp_path)
     )
     assert not list(tmp_path.glob("*.sqlite3")), "nothing is created when the settings are wrong"
+
+
+def test_stripe_needs_its_webhook_secret(tmp_path: Path) -> None:
+    base = {"FESTIVAL_STATE_DIR": str(tmp_path), "SECRET_KEY": GOOD_SECRET}
+    assert not load_settings(base).stripe_enabled, "without Stripe visitors pay at the box office"
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**base, "STRIPE_SECRET_KEY": "sk_test_123"})
+    assert caught.value.variable == "STRIPE_WEBHOOK_SECRET", "payments would never be confirmed"
+    given = load_settings(
+        {
+            **base,
+            "STRIPE_SECRET_KEY": "sk_test_1",
+            "STRIPE_WEBHOOK_SECRET": "whsec_1",
+            "STRIPE_API_BASE": "http://127.0.0.1:9/",
+        }
+    )
+    assert given.stripe_enabled and given.stripe_api_base == "http://127.0.0.1:9"

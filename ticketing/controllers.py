@@ -1,19 +1,23 @@
-"""JSON API of ticketing so far: organisers set up quotas and ticket types; anyone sees availability,
-reserves places (an order that holds them for ``RESERVATION_TTL_S``) and cancels their reservation."""
+"""JSON API of ticketing: organisers set up quotas and ticket types and refund orders; anyone sees
+availability, reserves places (an order that holds them for ``RESERVATION_TTL_S``), pays or gives
+the reservation up; the box office takes payments; Stripe's webhook confirms online payments."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from festival.auth import guards
 from festival.auth.principal import Principal
 from festival.auth.roles import Role
+from festival.jobs import JobQueue
 from festival.settings import Settings
-from ticketing import catalogue, orders, payments
+from festival.web.http import site_url
+from ticketing import catalogue, checkout, orders, refunds, webhooks
 from ticketing import schemas as s
 
 PUBLIC = {"access": "public"}
@@ -64,6 +68,24 @@ class ReservationController(Controller):
         """The order's secret code is the authority; its places go back at once."""
         return s.CancelledOut(places_released=await orders.cancel(code))
 
+    @post("/orders/{code:str}/pay", opt=PUBLIC, status_code=200, summary="Pay for a reservation")
+    async def pay(
+        self,
+        code: FromPath[str],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> s.PaymentOut:
+        """A free order is paid at once; with Stripe, go to ``redirect_url`` (a Checkout Session, the
+        same one when asked again); otherwise pay at the box office before the reservation expires.
+        409 ``not_pending`` once the order was paid, expired or cancelled."""
+        order = await orders.order_by_code(code)
+        page = f"{site_url(request, settings)}/{order['edition.slug']}/orders/{code}"
+        started = await checkout.start(
+            settings, jobs, code, success_url=f"{page}?paid=1", cancel_url=f"{page}?cancelled=1"
+        )
+        return s.PaymentOut(started.way, started.redirect_url, started.expires_at, page)
+
 
 class BoxOfficeController(Controller):
     path = "/api/v1/editions/{edition:str}/orders/{code:str}"
@@ -82,9 +104,13 @@ class BoxOfficeController(Controller):
         code: FromPath[str],
         data: JSONBody[s.BoxOfficePaymentIn],
         actor: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
     ) -> s.SettledOut:
         """Saying it twice issues nothing more; money for an order whose places are gone: ``refund_due``."""
-        settled = await payments.settle(
+        settled = await checkout.complete(
+            settings,
+            jobs,
             code,
             provider="box_office",
             reference=f"box-office:{code}",
@@ -95,5 +121,52 @@ class BoxOfficeController(Controller):
         )
         return s.SettledOut(settled.outcome, settled.tickets)
 
+    @post(
+        "/refund",
+        guards=[guards.edition_role(Role.ORGANISER)],
+        opt=ORGANISER,
+        status_code=200,
+        summary="Refund an order, or some of its tickets: they are revoked at once and their places freed",
+    )
+    async def refund(
+        self,
+        edition: FromPath[str],
+        code: FromPath[str],
+        data: JSONBody[s.RefundIn],
+        actor: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
+        jobs: NamedDependency[JobQueue],
+    ) -> s.RefundOut:
+        """Money paid through Stripe goes back by a job (``refund_status: requested`` until Stripe
+        confirms); at the box office it is handed back and ``succeeded`` at once."""
+        done = await refunds.refund_tickets(settings, jobs, actor, edition, code, data.tickets, data.reason)
+        return s.RefundOut(
+            done.refund_id,
+            done.amount_minor,
+            done.currency,
+            done.tickets_revoked,
+            done.places_released,
+            done.order_status,
+            "requested" if done.refund_status == "requested" else "succeeded" if done.refund_id else "none",
+        )
 
-CONTROLLERS = [CatalogueController, ReservationController, BoxOfficeController]
+
+class StripeWebhookController(Controller):
+    path = "/webhooks/stripe"
+    tags = ["Tickets"]
+
+    @post(
+        "/",
+        opt={"access": "public"},
+        status_code=200,
+        summary="Stripe's events (signed); 400 for a forged or stale delivery, 409 for a replay",
+        include_in_schema=False,
+    )
+    async def receive(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], jobs: NamedDependency[JobQueue]
+    ) -> s.WebhookOut:
+        received = await webhooks.receive(settings, jobs, await request.body(), request.headers.get("stripe-signature"))
+        return s.WebhookOut(received.event_id, received.type, received.outcome)
+
+
+CONTROLLERS = [CatalogueController, ReservationController, BoxOfficeController, StripeWebhookController]

@@ -167,19 +167,34 @@ async def record(order_id: int, kind: str, actor: str, now: dt.datetime, **detai
     await OrderEvent.insert(OrderEvent(order=order_id, at=now, kind=kind, actor=actor, detail=detail))
 
 
-async def expire_reservations(now: dt.datetime | None = None) -> int:
-    """Expire every pending order past its ``expires_at`` and give back what it held; returns the
-    number of places given back. Safe to run in several workers at once: each order is expired (and
-    its places released) by exactly one of them."""
+@dataclass(frozen=True, slots=True)
+class Expired:
+    order_id: int
+    places: int
+    checkout_session: str  # the Stripe session to close, or ""
+
+
+async def expire_due(now: dt.datetime | None = None) -> list[Expired]:
+    """Expire every pending order past its ``expires_at`` and give back what it held. Safe to run in
+    several workers at once: each order is expired (and its places released) by exactly one of them,
+    and only that one lists it."""
     moment = now or _now()
-    due = await Order.select(Order.id).where((Order.status == "pending") & (Order.expires_at <= moment))
-    given = 0
+    due = await Order.select(Order.id, Order.checkout_session).where(
+        (Order.status == "pending") & (Order.expires_at <= moment)
+    )
+    expired = []
     for row in due:
         async with write_transaction():
             if await _leave_pending(row["id"], "expired", moment):
-                given += await quotas.release(row["id"])
+                places = await quotas.release(row["id"])
                 await record(row["id"], "expired", "expiry", moment)
-    return given
+                expired.append(Expired(row["id"], places, row["checkout_session"]))
+    return expired
+
+
+async def expire_reservations(now: dt.datetime | None = None) -> int:
+    """``expire_due``, counted: the number of places given back."""
+    return sum(e.places for e in await expire_due(now))
 
 
 async def order_by_code(code: str, edition: str | None = None) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from ticketing.tables import (
     OrderLine,
     Quota,
     QuotaHold,
+    Refund,
+    StripeEvent,
     Ticket,
     TicketType,
     TicketTypeQuota,
@@ -20,7 +22,18 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "ticketing"
 APP_CONFIG = AppConfig(
     app_name="ticketing",
     migrations_folder_path=str(MIGRATIONS),
-    table_classes=[Quota, TicketType, TicketTypeQuota, Order, OrderLine, QuotaHold, Ticket, OrderEvent],
+    table_classes=[
+        Quota,
+        TicketType,
+        TicketTypeQuota,
+        Order,
+        OrderLine,
+        QuotaHold,
+        Ticket,
+        OrderEvent,
+        Refund,
+        StripeEvent,
+    ],
     migration_dependencies=["festival.piccolo_app", "schedule.piccolo_app"],
     commands=[],
 )

@@ -70,3 +70,26 @@ async def release(order_id: int) -> int:
             )
             given += hold["quantity"]
     return given
+
+
+async def give_back(order_id: int, places: Mapping[int, int]) -> int:
+    """Give back part of what the order holds (refunded tickets): ``places`` per quota, taken off the
+    order's holds and the quota counters in ascending quota order, each only while the hold still has
+    them. Runs inside the caller's transaction; returns how many places went back."""
+    given = 0
+    for quota_id in sorted(places):
+        n = places[quota_id]
+        if n <= 0:
+            raise ValueError(f"give back {n} places of quota {quota_id}: a count of places is positive")
+        lessened = (
+            await QuotaHold.update({QuotaHold.quantity: QuotaHold.quantity - n})
+            .where(
+                (QuotaHold.order == order_id) & (QuotaHold.quota == quota_id) & QuotaHold.released_at.is_null(),
+                WhereRaw("quantity >= {}", n),
+            )
+            .returning(QuotaHold.id)
+        )
+        if lessened:
+            await Quota.update({Quota.taken: Quota.taken - n, Quota.updated_at: _now()}).where(Quota.id == quota_id)
+            given += n
+    return given

@@ -84,3 +84,36 @@ class BoxOfficePaymentIn(msgspec.Struct, forbid_unknown_fields=True):
 class SettledOut(msgspec.Struct):
     outcome: Literal["paid", "already_paid", "refund_due"]
     tickets: int
+
+
+class PaymentOut(msgspec.Struct):
+    """How to pay: ``paid`` (a free order, done), ``stripe`` (go to ``redirect_url``), or
+    ``box_office`` (pay there, showing the order code, before ``expires_at``)."""
+
+    way: Literal["paid", "stripe", "box_office"]
+    redirect_url: str | None
+    expires_at: dt.datetime
+    order_url: str
+
+
+class RefundIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Which tickets to refund (their ids); none given: every valid ticket of the order."""
+
+    tickets: Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=200)] | None = None
+    reason: Annotated[Text, msgspec.Meta(max_length=500)] = ""
+
+
+class RefundOut(msgspec.Struct):
+    refund_id: int | None
+    amount_minor: int
+    currency: str
+    tickets_revoked: int
+    places_released: int
+    order_status: str
+    refund_status: Literal["requested", "succeeded", "none"]
+
+
+class WebhookOut(msgspec.Struct):
+    received: str
+    type: str
+    outcome: str

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
+    BigInt,
+    Boolean,
     ForeignKey,
     Integer,
     OnDelete,
@@ -65,7 +67,9 @@ class TicketTypeQuota(Table, tablename="ticketing_ticket_type_quota"):
 class Order(Table, tablename="ticketing_order"):
     """A visitor's order: ``pending`` while its reservation holds places (until ``expires_at``), then
     ``paid``, ``expired`` or ``cancelled``; ``refund_due`` when money came for an order whose places
-    were gone (``ticketing.payments``). ``code`` is the secret of the order page."""
+    were gone (``ticketing.payments``), ``refunded`` once it went back; a paid order becomes
+    ``partly_refunded`` or ``refunded`` when organisers refund tickets (``ticketing.refunds``).
+    ``code`` is the secret of the order page; ``checkout_session`` the Stripe Checkout Session."""
 
     id: Serial
 
@@ -82,7 +86,9 @@ class Order(Table, tablename="ticketing_order"):
     updated_at = Timestamptz()
     paid_minor = Integer(default=0)
     payment_provider = Varchar(length=20, default="")  # box_office / stripe
-    payment_reference = Varchar(length=255, default="")
+    payment_reference = Varchar(length=255, default="")  # the Stripe PaymentIntent, the box-office sale
+    refunded_minor = Integer(default=0)
+    checkout_session = Varchar(length=255, default="")
 
 
 class OrderLine(Table, tablename="ticketing_order_line"):
@@ -115,6 +121,7 @@ class Ticket(Table, tablename="ticketing_ticket"):
     secret = Varchar(length=40, unique=True)
     status = Varchar(length=20, default="valid")  # valid / revoked
     created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
 
 
 class OrderEvent(Table, tablename="ticketing_order_event"):
@@ -127,3 +134,40 @@ class OrderEvent(Table, tablename="ticketing_order_event"):
     kind = Varchar(length=40)
     actor = Varchar(length=255, default="")
     detail = JSON(default={})
+
+
+class Refund(Table, tablename="ticketing_refund"):
+    """Money going back for one payment of an order: organisers refunding tickets (``tickets`` holds
+    their ids) or an automatic refund of a payment that bought nothing (``automatic``). ``status``:
+    ``requested`` until the provider confirms, then ``succeeded`` or ``failed``. The provider call
+    uses the idempotency key ``festival-refund-{id}``, so a retried job never refunds twice."""
+
+    id: Serial
+
+    order = ForeignKey(references=Order, on_delete=OnDelete.cascade)
+    provider = Varchar(length=20)
+    payment_reference = Varchar(length=255)
+    amount_minor = Integer()
+    currency = Varchar(length=3)
+    tickets = JSON(default=[])
+    automatic = Boolean(default=False)
+    status = Varchar(length=20, default="requested")
+    reference = Varchar(length=255, default="")  # the provider's refund id
+    error = Varchar(length=500, default="")
+    actor = Varchar(length=255, default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class StripeEvent(Table, tablename="ticketing_stripe_event"):
+    """A Stripe webhook event received (deduplication by ``event_id``): ``signed_at`` is the ``t=`` of
+    the delivery's signature (a later delivery of the same event carries a new one; the same one
+    again is a replay). ``outcome`` says what the event did."""
+
+    id: Serial
+
+    event_id = Varchar(length=255, unique=True)
+    type = Varchar(length=100)
+    signed_at = BigInt()
+    received_at = Timestamptz()
+    outcome = Varchar(length=60, default="")
