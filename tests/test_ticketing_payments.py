@@ -33,7 +33,9 @@ async def _shop(size: int) -> None:
     await catalogue.create_ticket_type(
         DEMO_ACTOR,
         HSF,
-        TicketTypeIn(slug="concert", names={"en": "Concert"}, quotas=["hall"], price_minor=1500, currency="EUR"),
+        TicketTypeIn(
+            slug="concert", names={"en": "Concert"}, quotas=["hall"], price_minor=1500, currency="EUR", kind="day"
+        ),
     )
 
 
@@ -89,7 +91,7 @@ async def test_a_late_payment_gets_its_places_back_or_a_refund(demo: Any) -> Non
     await catalogue.create_ticket_type(
         DEMO_ACTOR,
         HSF,
-        TicketTypeIn(slug="talk", names={"en": "Talk"}, quotas=["small"], price_minor=500, currency="EUR"),
+        TicketTypeIn(slug="talk", names={"en": "Talk"}, quotas=["small"], price_minor=500, currency="EUR", kind="day"),
     )
     gone = await orders.reserve(HSF, [LineIn("talk", 1)], BUYER, ttl=EXPIRED)
     await orders.expire_reservations()

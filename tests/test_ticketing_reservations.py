@@ -6,17 +6,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import uuid
 from typing import Any
 
 import pytest
 
 from festival.errors import Conflict
 from schedule.demo import DEMO_ACTOR
+from schedule.tables import Slot
 from ticketing import catalogue, orders
 from ticketing.orders import BuyerIn, LineIn
 from ticketing.quotas import SoldOut
 from ticketing.schemas import TicketTypeIn
-from ticketing.tables import Order, OrderLine, Quota, QuotaHold
+from ticketing.tables import Order, OrderLine, Quota, QuotaHold, TicketType
 
 pytestmark = pytest.mark.anyio
 
@@ -41,6 +43,7 @@ async def _shop(day_size: int = 50, seats: int = 20, gala_seats: int | None = No
                 quotas=["day-1", f"{name}-seats"],
                 price_minor=2500,
                 currency="EUR",
+                kind="day",
                 max_per_order=4,
             ),
         )
@@ -87,7 +90,9 @@ async def test_a_reservation_holds_places_and_refusals_write_nothing(demo: Any) 
         await catalogue.create_ticket_type(
             DEMO_ACTOR,
             HSF,
-            TicketTypeIn(slug="yuan", names={"en": "Yuan"}, quotas=["later"], price_minor=10000, currency="CNY"),
+            TicketTypeIn(
+                slug="yuan", names={"en": "Yuan"}, quotas=["later"], price_minor=10000, currency="CNY", kind="day"
+            ),
         )
     assert getattr(caught.value, "code", None) == "currency_mismatch"
     await catalogue.create_ticket_type(
@@ -99,6 +104,7 @@ async def test_a_reservation_holds_places_and_refusals_write_nothing(demo: Any) 
             quotas=["later"],
             price_minor=0,
             currency="EUR",
+            kind="day",
             sale_ends_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
         ),
     )
@@ -176,8 +182,24 @@ async def test_the_api_from_set_up_to_sold_out(app: Any, client: Any, demo: Any)
         ).status_code == 201
         again = await organiser.post(f"{base}/quotas", json={"slug": "oodi-talk", "name": "Talk", "size": 3})
         assert again.status_code == 409 and again.json()["code"] == "slug_taken"
-        kind = {"slug": "talk", "names": {"en": "Talk"}, "quotas": ["oodi-talk"], "price_minor": 0, "currency": "EUR"}
+        slot = await Slot.select(Slot.uid).where(Slot.edition.slug == HSF).first()
+        assert slot is not None
+        kind = {
+            "slug": "talk",
+            "names": {"en": "Talk"},
+            "quotas": ["oodi-talk"],
+            "price_minor": 0,
+            "currency": "EUR",
+            "kind": "slot",
+            "slot": str(slot["uid"]),
+        }
+        for wrong_slot in ({"slot": None}, {"slot": "not-a-uid"}, {"slot": str(uuid.uuid4())}, {"kind": "day"}):
+            refused = await organiser.post(f"{base}/ticket-types", json={**kind, **wrong_slot})
+            assert refused.status_code == 422 and refused.json()["code"] == "invalid_slot", wrong_slot
         assert (await organiser.post(f"{base}/ticket-types", json=kind)).status_code == 201
+        assert (await TicketType.select(TicketType.slot.uid).where(TicketType.slug == "talk").first()) == {
+            "slot.uid": slot["uid"]
+        }
         wrong = await organiser.post(f"{base}/ticket-types", json={**kind, "slug": "x", "quotas": ["nope"]})
         assert wrong.status_code == 422 and wrong.json()["code"] == "unknown_quota"
     buyer = {"name": "Li Wei", "email": "li.wei@example.cn", "language": "zh"}

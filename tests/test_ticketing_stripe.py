@@ -60,7 +60,12 @@ async def _shop(size: int = 10, price: int = 2500) -> None:
         DEMO_ACTOR,
         HSF,
         TicketTypeIn(
-            slug="concert", names={"en": "Concert", "zh": "音乐会"}, quotas=["hall"], price_minor=price, currency="EUR"
+            slug="concert",
+            names={"en": "Concert", "zh": "音乐会"},
+            quotas=["hall"],
+            price_minor=price,
+            currency="EUR",
+            kind="festival",
         ),
     )
 
@@ -443,7 +448,7 @@ async def test_free_orders_skip_payment_and_the_box_office_is_the_default(client
     await catalogue.create_ticket_type(
         DEMO_ACTOR,
         HSF,
-        TicketTypeIn(slug="gala", names={"en": "Gala"}, quotas=["hall"], price_minor=9000, currency="EUR"),
+        TicketTypeIn(slug="gala", names={"en": "Gala"}, quotas=["hall"], price_minor=9000, currency="EUR", kind="day"),
     )
     priced = await orders.reserve(HSF, [LineIn("gala", 1)], BuyerIn(**BUYER))
     box = await client.post(f"/api/v1/orders/{priced.code}/pay")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import uuid
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,6 +16,7 @@ from festival.auth.principal import Principal
 from festival.database import is_unique_violation
 from festival.editions.services import edition_row
 from festival.errors import Conflict, NotFound, ValidationFailed
+from schedule.tables import Slot
 from ticketing.schemas import TicketTypeIn
 from ticketing.tables import Quota, TicketType, TicketTypeQuota
 
@@ -67,11 +69,15 @@ async def create_ticket_type(actor: Principal, edition: str, data: TicketTypeIn)
     missing = [q for q in quotas if q not in found]
     if not quotas or missing:
         raise ValidationFailed(f"quotas: unknown {missing or 'none given'}", code="unknown_quota")
+    slot_id = await _slot_of(edition_id, data.slot) if data.slot else None
+    if (slot_id is None) == (data.kind == "slot"):
+        raise ValidationFailed("slot: a slot's ticket names its slot, and only it does", code="invalid_slot")
     row = TicketType(
         edition=edition_id,
         slug=data.slug,
         names=data.names,
         kind=data.kind,
+        slot=slot_id,
         price_minor=data.price_minor,
         currency=data.currency,
         max_per_order=data.max_per_order,
@@ -88,6 +94,17 @@ async def create_ticket_type(actor: Principal, edition: str, data: TicketTypeIn)
             raise
         raise Conflict(f"{edition} already has a ticket type {data.slug!r}", code="slug_taken") from None
     return int(row.id)
+
+
+async def _slot_of(edition_id: int, uid: str) -> int:
+    try:
+        key = uuid.UUID(uid)
+    except ValueError:
+        raise ValidationFailed("slot: the uid of one of the edition's slots", code="invalid_slot") from None
+    row = await Slot.select(Slot.id).where((Slot.edition == edition_id) & (Slot.uid == key)).first()
+    if row is None:
+        raise ValidationFailed("slot: no such slot in this edition", code="invalid_slot")
+    return int(row["id"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,10 +48,14 @@ class TicketTypeIn(msgspec.Struct, forbid_unknown_fields=True):
     quotas: Annotated[list[Slug], msgspec.Meta(min_length=1)]
     price_minor: Annotated[int, msgspec.Meta(ge=0, le=MAX_PRICE_MINOR, description="integer minor units, e.g. cents")]
     currency: Currency
-    kind: Literal["slot", "day", "festival", "registration"] = "slot"
+    kind: Annotated[
+        Literal["slot", "day", "festival", "registration"],
+        msgspec.Meta(description="a slot's ticket (names its slot), a day pass, a festival pass, a free registration"),
+    ]
     max_per_order: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10
     sale_starts_at: Instant | None = None
     sale_ends_at: Instant | None = None
+    slot: Annotated[str, msgspec.Meta(description="the slot's uid, for a slot's ticket")] | None = None
 
 
 class AvailabilityOut(msgspec.Struct):
