@@ -79,6 +79,10 @@ class Settings:
         return self.stripe_secret_key is not None
 
     @property
+    def reservation_ttl(self) -> timedelta:
+        return timedelta(seconds=self.reservation_ttl_s)
+
+    @property
     def calendar_cancelled_keep(self) -> timedelta:
         return timedelta(days=self.calendar_cancelled_keep_days)
 

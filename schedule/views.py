@@ -350,6 +350,7 @@ def item_view(current: Programme, slug: str, lang: str, base_url: str, starred: 
         "audience": localize(item.audience, lang, current.languages),
         "accessibility": localize(item.accessibility, lang, current.languages),
         "admission": gettext(ADMISSION[item.admission]),
+        "admission_kind": item.admission,
         "image_url": item.image_url if item.image_url.startswith(("https://", "http://", "/")) else "",
         "runs": runs,
         "starred": starred,

@@ -179,3 +179,12 @@ async def demo(db: Any) -> Any:
     from festival.demo import load_demo
 
     return await load_demo()
+
+
+async def empty_shop() -> None:
+    """Take the demo's ticket types and quotas away, for tests that build their own catalogue."""
+    from ticketing.tables import Quota, TicketType, TicketTypeQuota
+
+    await TicketTypeQuota.delete(force=True)
+    await TicketType.delete(force=True)
+    await Quota.delete(force=True)

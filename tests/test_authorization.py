@@ -128,6 +128,30 @@ TABLE = [
         "-Y-----Y",
         {},
     ),
+    Row("edition:box-office", "GET", "/hsf-2027/manage/tickets", "/{edition:str}/manage/tickets", "-Y--Y-YY"),
+    Row(
+        "edition:box-office",
+        "GET",
+        "/hsf-2027/manage/orders/no-such-order-code-here",
+        "/{edition:str}/manage/orders/{code:str}",
+        "-Y--Y-YY",
+    ),
+    Row(
+        "edition:box-office",
+        "POST",
+        "/hsf-2027/manage/orders/no-such-order-code-here/payment",
+        "/{edition:str}/manage/orders/{code:str}/payment",
+        "-Y--Y-YY",
+        {"method": "cash"},
+    ),
+    Row(
+        "edition:organiser",
+        "POST",
+        "/hsf-2027/manage/orders/no-such-order-code-here/refund",
+        "/{edition:str}/manage/orders/{code:str}/refund",
+        "-Y-----Y",
+        {"all": "1"},
+    ),
     Row(
         "edition:organiser",
         "POST",
@@ -388,6 +412,7 @@ PUBLIC_WRITES = {
     ("POST", "/api/v1/editions/{edition:str}/orders"),
     ("POST", "/api/v1/orders/{code:str}/cancel"),
     ("POST", "/api/v1/orders/{code:str}/pay"),
+    ("POST", "/{edition:str}/tickets"),
     # Stripe's events: the signature over the body is the authority (ticketing.webhooks).
     ("POST", "/webhooks/stripe"),
 }

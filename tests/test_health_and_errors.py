@@ -99,8 +99,22 @@ async def test_a_crash_never_shows_a_stack_trace(db: Any, tmp_path: Path) -> Non
 async def test_demo_data_twice_changes_nothing(db: Any) -> None:
     from festival.tables import Edition, Membership, Partner, Performer, Series, Venue
     from schedule.tables import Category, ProgrammeItem, ProgrammeVersion, Slot
+    from ticketing.tables import Quota, TicketType
 
-    tables = (Series, Edition, Venue, Partner, Membership, Performer, Category, ProgrammeItem, Slot, ProgrammeVersion)
+    tables = (
+        Series,
+        Edition,
+        Venue,
+        Partner,
+        Membership,
+        Performer,
+        Category,
+        ProgrammeItem,
+        Slot,
+        ProgrammeVersion,
+        Quota,
+        TicketType,
+    )
     first = await load_demo()
     assert first.created == {
         "series": 2,
@@ -112,6 +126,7 @@ async def test_demo_data_twice_changes_nothing(db: Any) -> None:
         "categories": 8,
         "performers": 18,
         "slots": 67,
+        "ticket_types": 29,
     }
     counts = [await t.count() for t in tables]
     stamps = await Edition.select(Edition.slug, Edition.updated_at).order_by(Edition.slug)

@@ -16,6 +16,7 @@ from festival.auth import services as auth
 from festival.demo import DEMO_DOMAIN
 from festival.errors import Conflict
 from schedule.demo import DEMO_ACTOR
+from tests.conftest import empty_shop
 from ticketing import catalogue, orders, payments
 from ticketing.schemas import BuyerIn, LineIn, TicketTypeIn
 from ticketing.tables import Order, OrderEvent, Quota, QuotaHold, Ticket
@@ -29,6 +30,7 @@ EXPIRED = dt.timedelta(seconds=-1)
 
 
 async def _shop(size: int) -> None:
+    await empty_shop()
     await catalogue.create_quota(DEMO_ACTOR, HSF, "hall", "Hall", size)
     await catalogue.create_ticket_type(
         DEMO_ACTOR,

@@ -14,6 +14,7 @@ import pytest
 from festival.errors import Conflict
 from schedule.demo import DEMO_ACTOR
 from schedule.tables import Slot
+from tests.conftest import empty_shop
 from ticketing import catalogue, orders
 from ticketing.orders import BuyerIn, LineIn
 from ticketing.quotas import SoldOut
@@ -30,6 +31,7 @@ POSTGRES = os.environ.get("FESTIVAL_TEST_DB") == "postgres"
 async def _shop(day_size: int = 50, seats: int = 20, gala_seats: int | None = None) -> None:
     """Three concerts of ``seats`` each (the gala ``gala_seats``), all counting against one day
     capacity of ``day_size`` (the first quota taken, so a refusal at the seats rolls it back)."""
+    await empty_shop()
     await catalogue.create_quota(DEMO_ACTOR, HSF, "day-1", "Saturday at the Music Centre", day_size)
     for name in ("gala", "choir", "erhu"):
         size = gala_seats if name == "gala" and gala_seats is not None else seats
@@ -169,6 +171,7 @@ async def test_expiry_gives_back_exactly_what_was_held_once(demo: Any) -> None:
 async def test_the_api_from_set_up_to_sold_out(app: Any, client: Any, demo: Any) -> None:
     import httpx
 
+    await empty_shop()
     from festival.auth import services as auth
     from festival.demo import DEMO_DOMAIN
 

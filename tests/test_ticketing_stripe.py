@@ -18,7 +18,7 @@ import pytest
 from festival.auth import services as auth
 from festival.demo import DEMO_DOMAIN
 from schedule.demo import DEMO_ACTOR
-from tests.conftest import make_settings
+from tests.conftest import empty_shop, make_settings
 from tests.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, FakeStripeServer, sign
 from ticketing import catalogue, orders
 from ticketing.schemas import BuyerIn, LineIn, TicketTypeIn
@@ -55,6 +55,7 @@ async def web(stripe_app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _shop(size: int = 10, price: int = 2500) -> None:
+    await empty_shop()
     await catalogue.create_quota(DEMO_ACTOR, HSF, "hall", "Hall", size)
     await catalogue.create_ticket_type(
         DEMO_ACTOR,

@@ -70,8 +70,10 @@ async def create_ticket_type(actor: Principal, edition: str, data: TicketTypeIn)
     if not quotas or missing:
         raise ValidationFailed(f"quotas: unknown {missing or 'none given'}", code="unknown_quota")
     slot_id = await _slot_of(edition_id, data.slot) if data.slot else None
-    if (slot_id is None) == (data.kind == "slot"):
-        raise ValidationFailed("slot: a slot's ticket names its slot, and only it does", code="invalid_slot")
+    if (data.kind == "slot" and slot_id is None) or (data.kind in ("day", "festival") and slot_id is not None):
+        raise ValidationFailed(
+            "slot: a slot's ticket names its slot (a registration may); passes name none", code="invalid_slot"
+        )
     row = TicketType(
         edition=edition_id,
         slug=data.slug,

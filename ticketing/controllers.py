@@ -4,7 +4,6 @@ the reservation up; the box office takes payments; Stripe's webhook confirms onl
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -60,8 +59,7 @@ class ReservationController(Controller):
         self, edition: FromPath[str], data: JSONBody[s.OrderIn], settings: NamedDependency[Settings]
     ) -> s.OrderOut:
         """409 ``sold_out`` when a quota lacks the places; nothing is held then."""
-        ttl = dt.timedelta(seconds=settings.reservation_ttl_s)
-        return await orders.reserve(edition, data.lines, data.buyer, ttl)
+        return await orders.reserve(edition, data.lines, data.buyer, settings.reservation_ttl)
 
     @post("/orders/{code:str}/cancel", opt=PUBLIC, status_code=200, summary="Give up a reservation")
     async def cancel(self, code: FromPath[str]) -> s.CancelledOut:
