@@ -48,6 +48,7 @@ from schedule import feed_controllers as schedule_feeds
 from schedule import manage as schedule_manage
 from schedule import pages as schedule_pages
 from ticketing import controllers as ticketing_controllers
+from ticketing import pages as ticketing_pages
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 VERSION = "0.1.0"
@@ -124,6 +125,7 @@ def create_app(
             *schedule_pages.CONTROLLERS,
             *schedule_feeds.CONTROLLERS,
             *ticketing_controllers.CONTROLLERS,
+            *ticketing_pages.CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], opt={"access": "public"}, include_in_schema=False
             ),

@@ -379,6 +379,8 @@ PUBLIC_WRITES = {
     # Visitors reserve without an account; an order's secret code is the authority to give it up.
     ("POST", "/api/v1/editions/{edition:str}/orders"),
     ("POST", "/api/v1/orders/{code:str}/cancel"),
+    # The order page's "resend the e-mail" (to the buyer's own address, once a minute): the code again.
+    ("POST", "/{edition:str}/orders/{code:str}/resend"),
 }
 
 

@@ -12,8 +12,9 @@ from litestar.params import FromPath, JSONBody
 from festival.auth import guards
 from festival.auth.principal import Principal
 from festival.auth.roles import Role
+from festival.jobs import JobQueue
 from festival.settings import Settings
-from ticketing import catalogue, orders, payments
+from ticketing import catalogue, delivery, orders, payments, signing
 from ticketing import schemas as s
 
 PUBLIC = {"access": "public"}
@@ -82,8 +83,10 @@ class BoxOfficeController(Controller):
         code: FromPath[str],
         data: JSONBody[s.BoxOfficePaymentIn],
         actor: NamedDependency[Principal],
+        jobs: NamedDependency[JobQueue],
     ) -> s.SettledOut:
-        """Saying it twice issues nothing more; money for an order whose places are gone: ``refund_due``."""
+        """Saying it twice issues nothing more; money for an order whose places are gone: ``refund_due``.
+        The buyer gets the tickets by e-mail."""
         settled = await payments.settle(
             code,
             provider="box_office",
@@ -93,7 +96,19 @@ class BoxOfficeController(Controller):
             actor=f"{actor.email} ({data.method})",
             edition=edition,
         )
+        if settled.outcome == "paid":
+            await delivery.enqueue_tickets(jobs, code)
         return s.SettledOut(settled.outcome, settled.tickets)
 
 
-CONTROLLERS = [CatalogueController, ReservationController, BoxOfficeController]
+class TicketKeysController(Controller):
+    path = "/api/v1/ticket-keys"
+    tags = ["Tickets"]
+
+    @get("/", opt=PUBLIC, summary="The public keys that verify ticket QR codes (for scanners)")
+    async def ticket_keys(self, settings: NamedDependency[Settings]) -> list[s.TicketKeyOut]:
+        """The signing key first, then older keys still accepted (``TICKET_VERIFY_KEYS``)."""
+        return [s.TicketKeyOut(k.key_id, k.public_key, "Ed25519") for k in signing.keys_of(settings).public_keys()]
+
+
+CONTROLLERS = [CatalogueController, ReservationController, BoxOfficeController, TicketKeysController]
