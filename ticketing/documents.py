@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,6 +147,8 @@ def _fonts(pdf: Any) -> str:
         return "helvetica"
     pdf.add_font("text", fname=text_font)
     if cjk_font is not None:
+        # WenQuanYi carries bitmap tables the subsetter drops (as it should) with a warning per PDF.
+        logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
         pdf.add_font("cjk", fname=cjk_font)
         pdf.set_fallback_fonts(["cjk"])
     return "text"
