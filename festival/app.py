@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import swagger_ui_bundle
 from babel.dates import format_date
@@ -42,12 +43,13 @@ from festival.web.csrf import FestivalCSRFMiddleware, csrf_config
 from festival.web.errors import handle_exception
 from festival.web.language import LanguageMiddleware
 from festival.web.pages import PageController
-from festival.web.security import SecurityMiddleware
+from festival.web.security import STRIPE_CHECKOUT, SecurityMiddleware, csp_for
 from schedule import controllers as schedule_controllers
 from schedule import feed_controllers as schedule_feeds
 from schedule import manage as schedule_manage
 from schedule import pages as schedule_pages
 from ticketing import controllers as ticketing_controllers
+from ticketing import order_page as ticketing_order_page
 from ticketing import pages as ticketing_pages
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -74,7 +76,17 @@ def _jinja_environment() -> Environment:
 
 
 def _babel_locale() -> str:
-    return {"zh": "zh_Hans"}.get(i18n.current_language.get(), i18n.current_language.get())
+    return i18n.babel_locale(i18n.current_language.get())
+
+
+def _payment_pages(settings: Settings) -> tuple[str, ...]:
+    """Where the shop's form may send the browser: Stripe's payment page (or a local fake's)."""
+    if not settings.stripe_enabled:
+        return ()
+    if settings.stripe_api_base:
+        parts = urlsplit(settings.stripe_api_base)
+        return (f"{parts.scheme}://{parts.netloc}",)
+    return (STRIPE_CHECKOUT,)
 
 
 def _freeze_startup_objects() -> None:
@@ -126,6 +138,7 @@ def create_app(
             *schedule_feeds.CONTROLLERS,
             *ticketing_controllers.CONTROLLERS,
             *ticketing_pages.CONTROLLERS,
+            *ticketing_order_page.CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], opt={"access": "public"}, include_in_schema=False
             ),
@@ -146,7 +159,7 @@ def create_app(
             "throttle": Provide(deps.provide_throttle),
         },
         middleware=[
-            SecurityMiddleware,
+            DefineMiddleware(SecurityMiddleware, csp=csp_for(_payment_pages(settings))),
             LanguageMiddleware,
             DefineMiddleware(FestivalCSRFMiddleware, config=csrf_config(settings.secret_key, settings.secure_cookies)),
             DefineMiddleware(FestivalAuthenticationMiddleware, exclude=["^/static/", "^/admin(/|$)"]),

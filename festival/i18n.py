@@ -28,6 +28,22 @@ LOCALE_DIR = Path(__file__).resolve().parent / "web" / "locale"
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 
 
+def babel_locale(lang: str) -> str:
+    """Babel's locale for one of our languages (Chinese is written in simplified characters)."""
+    return {"zh": "zh_Hans"}.get(lang, lang)
+
+
+def format_money(minor: int, currency: str, lang: str) -> str:
+    """Integer minor units in the currency's own precision: 2500 EUR → "€25.00" in English,
+    "25,00 €" in Finnish. Never through a float."""
+    from decimal import Decimal
+
+    from babel.numbers import format_currency, get_currency_precision
+
+    amount = Decimal(minor).scaleb(-get_currency_precision(currency))
+    return format_currency(amount, currency, locale=babel_locale(lang))
+
+
 def is_language(code: str) -> bool:
     return code in LANGUAGES
 

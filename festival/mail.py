@@ -58,11 +58,14 @@ class Attachment:
     """A file sent with a message, e.g. ``Attachment("ticket.pdf", "application/pdf", pdf_bytes)``.
 
     ``content_type`` may carry parameters: ``"text/calendar; method=PUBLISH; charset=utf-8"``.
+    With a ``content_id`` the file is an inline part of the HTML instead (``<img src="cid:…">``, e.g.
+    a QR code: mail clients block ``data:`` images); the message then needs an HTML body.
     """
 
     filename: str
     content_type: str
     content: bytes
+    content_id: str = ""  # without the angle brackets, e.g. "qr-1@festival"
 
 
 class Mailer(Protocol):
@@ -190,6 +193,7 @@ async def store_email(
                 "filename": a.filename,
                 "content_type": a.content_type,
                 "content_b64": base64.b64encode(a.content).decode("ascii"),
+                **({"content_id": a.content_id} if a.content_id else {}),
             }
             for a in attachments
         ],
@@ -267,12 +271,40 @@ def build_message(row: EmailRow, *, mail_from: str) -> email.message.EmailMessag
     created: datetime = row.created_at or datetime.now(UTC)
     message["Date"] = format_datetime(created if created.tzinfo else created.replace(tzinfo=UTC))
     message.set_content(row.text_body or "")
+    stored = _stored_attachments(row.attachments)
     if row.html_body:
         message.add_alternative(row.html_body, subtype="html")
-    for item in _stored_attachments(row.attachments):
+        _add_inline(message, [a for a in stored if a.content_id])
+    elif any(a.content_id for a in stored):
+        raise MailError("invalid_attachment", "an inline part (content_id) needs an HTML body")
+    for item in stored:
+        if item.content_id:
+            continue
         maintype, subtype, params = _content_type(item.content_type)
         message.add_attachment(item.content, maintype=maintype, subtype=subtype, filename=item.filename, params=params)
     return message
+
+
+def _add_inline(message: email.message.EmailMessage, inline: list[Attachment]) -> None:
+    """Put the inline parts beside the HTML in a multipart/related (RFC 2387), each with its Content-ID."""
+    if not inline:
+        return
+    html = message.get_body(preferencelist=("html",))
+    if not isinstance(html, email.message.EmailMessage):  # pragma: no cover - add_alternative just made it
+        raise MailError("invalid_attachment", "no HTML part to attach inline parts to")
+    for item in inline:
+        if not re.fullmatch(r"[^<>\s@]+@[^<>\s@]+", item.content_id):
+            raise MailError("invalid_attachment", f"content id {item.content_id!r} is not of the form part@domain")
+        maintype, subtype, params = _content_type(item.content_type)
+        html.add_related(
+            item.content,
+            maintype=maintype,
+            subtype=subtype,
+            cid=f"<{item.content_id}>",
+            filename=item.filename,
+            disposition="inline",
+            params=params,
+        )
 
 
 def _stored_attachments(raw: Any) -> list[Attachment]:
@@ -287,7 +319,8 @@ def _stored_attachments(raw: Any) -> list[Attachment]:
             raise MailError("invalid_attachment", f"malformed stored attachment: {exc}") from exc
         if not filename.strip():
             raise MailError("invalid_attachment", "an attachment needs a file name")
-        result.append(Attachment(filename=filename, content_type=content_type, content=content))
+        content_id = str(entry.get("content_id") or "")
+        result.append(Attachment(filename=filename, content_type=content_type, content=content, content_id=content_id))
     return result
 
 

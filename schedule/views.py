@@ -22,7 +22,7 @@ from festival.auth.principal import Principal
 from festival.editions import services as editions
 from festival.editions.schemas import EditionOut
 from festival.errors import NotFound, ValidationFailed
-from festival.i18n import gettext, localize
+from festival.i18n import babel_locale, gettext, localize
 from schedule import programme, publishing, times
 from schedule.schemas import ChangeOut, VersionOut
 from schedule.snapshot import Programme, PublicPerformer, PublicSlot
@@ -59,20 +59,16 @@ CHANGES = {
 # --- texts and times as the reader sees them ----------------------------------------------------
 
 
-def _locale(lang: str) -> str:
-    return {"zh": "zh_Hans"}.get(lang, lang)
-
-
 @lru_cache(maxsize=4096)
 def day_label(day: dt.date, lang: str) -> str:
     """E.g. "Friday, February 5, 2027" (the reader's language)."""
-    return format_date(day, format="full", locale=_locale(lang))
+    return format_date(day, format="full", locale=babel_locale(lang))
 
 
 @lru_cache(maxsize=4096)
 def short_day(day: dt.date, lang: str) -> str:
     """E.g. "Fri, Feb 5", "pe 5.2.", "2月5日周五"."""
-    return format_skeleton("MMMEd", day, locale=_locale(lang))
+    return format_skeleton("MMMEd", day, locale=babel_locale(lang))
 
 
 def moment(instant: dt.datetime, time_zone: str, lang: str) -> str:
@@ -91,7 +87,7 @@ def span(start: dt.datetime, end: dt.datetime | None, time_zone: str, lang: str)
 def stamp(instant: dt.datetime, time_zone: str, lang: str) -> str:
     """A date with its year and a clock time at ``time_zone``: "Nov 28, 2026 08:58 EET"."""
     local = times.local(instant, time_zone)
-    day = format_date(local.date(), format="medium", locale=_locale(lang))
+    day = format_date(local.date(), format="medium", locale=babel_locale(lang))
     return f"{day} {local:%H:%M} {times.zone_abbreviation(instant, time_zone)}"
 
 
@@ -113,7 +109,7 @@ def language_label(code: str, lang: str) -> str:
     """A spoken language's name in the reader's language ("none": no words)."""
     if code == "none":
         return gettext("No words (music, dance)")
-    name: str = Locale.parse(_locale(lang)).languages.get(code, code)
+    name: str = Locale.parse(babel_locale(lang)).languages.get(code, code)
     return name
 
 
@@ -260,7 +256,7 @@ def programme_view(current: Programme, form: FilterForm, lang: str) -> dict[str,
         "options": filter_options(current, lang),
         "days": by_day(current, found, lang),
         "count": len(found),
-        "published": format_date(published, format="medium", locale=_locale(lang)),
+        "published": format_date(published, format="medium", locale=babel_locale(lang)),
     }
 
 

@@ -415,6 +415,10 @@ PUBLIC_WRITES = {
     ("POST", "/{edition:str}/tickets"),
     # Stripe's events: the signature over the body is the authority (ticketing.webhooks).
     ("POST", "/webhooks/stripe"),
+    # The order page's "resend the e-mail" (to the buyer's own address, once a minute): the code again.
+    ("POST", "/{edition:str}/orders/{code:str}/resend"),
+    ("POST", "/{edition:str}/orders/{code:str}/pay"),
+    ("POST", "/{edition:str}/orders/{code:str}/cancel"),
 }
 
 

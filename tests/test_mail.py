@@ -262,6 +262,14 @@ async def test_bad_messages_are_refused_before_anything_is_stored(tmp_path: Path
         ({"subject": "two\nlines"}, "invalid_header"),
         ({"subject": "x" * 256}, "too_long"),
         ({"attachments": [Attachment("x.bin", "nonsense", b"")]}, "invalid_attachment"),
+        (
+            {"attachments": [Attachment("qr.png", "image/png", b"png", content_id="qr-1@festival")]},
+            "invalid_attachment",
+        ),
+        (
+            {"html": "<img>", "attachments": [Attachment("qr.png", "image/png", b"png", content_id="no domain")]},
+            "invalid_attachment",
+        ),
     ]
     for override, code in cases:
         fields: dict[str, Any] = {"to": "visitor@example.fi", "subject": "Hi", "text": "x", **override}

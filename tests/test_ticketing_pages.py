@@ -172,7 +172,7 @@ async def test_staff_see_sales_find_orders_take_payments_and_refund(
         )
         assert paid.status_code == 303 and paid.headers["location"].endswith("?done=paid")
         page = await box.get(paid.headers["location"])
-        assert "the tickets are issued" in page.text and page.text.count('class="ticket status-valid"') == 3
+        assert "the tickets are issued" in page.text and page.text.count('class="staff-ticket status-valid"') == 3
         assert "boxoffice@" in page.text and "(card)" in page.text  # who took the money, in the history
         assert "Refund the ticked tickets" not in page.text  # refunds are for organisers
         refused = await box.post(f"/{HSF}/manage/orders/{code}/refund", data={"all": "1", "_csrf_token": _csrf(page)})
@@ -189,7 +189,7 @@ async def test_staff_see_sales_find_orders_take_payments_and_refund(
         )
         assert refunded.status_code == 303
         page = await organiser.get(refunded.headers["location"])
-        assert page.text.count('class="ticket status-revoked"') == 1 and "partly_refunded" in page.text
+        assert page.text.count('class="staff-ticket status-revoked"') == 1 and "partly_refunded" in page.text
         assert '€25.00 · box_office · <span class="status-succeeded">succeeded</span>' in page.text
         none_ticked = await organiser.post(f"/{HSF}/manage/orders/{code}/refund", data={"_csrf_token": _csrf(page)})
         assert none_ticked.status_code == 422 and "tick the tickets" in none_ticked.text

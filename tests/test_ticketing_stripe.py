@@ -149,8 +149,8 @@ async def test_checkout_session_params_and_a_paid_webhook(web: httpx.AsyncClient
     ]
     assert sent["metadata"] == {"order": code, "edition": HSF} == sent["payment_intent_data"]["metadata"]
     assert sent["client_reference_id"] == code
-    assert sent["success_url"] == f"http://test/{HSF}/orders/{code}?paid=1"
-    assert sent["cancel_url"] == f"http://test/{HSF}/orders/{code}?cancelled=1"
+    assert sent["success_url"] == f"http://test/{HSF}/orders/{code}?notice=paid"
+    assert sent["cancel_url"] == f"http://test/{HSF}/orders/{code}?notice=cancelled"
     # Stripe keeps a session at least 30 minutes; ours holds 15: the session outlives the hold.
     assert int(sent["expires_at"]) >= int(order["expires_at"].timestamp())
     assert int(sent["expires_at"]) - dt.datetime.now(dt.UTC).timestamp() >= 30 * 60

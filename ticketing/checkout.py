@@ -22,7 +22,7 @@ from festival.errors import Conflict
 from festival.i18n import localize
 from festival.jobs import JobQueue
 from festival.settings import Settings
-from ticketing import payments, refunds, stripe_api
+from ticketing import delivery, payments, refunds, stripe_api
 from ticketing.orders import order_by_code, record
 from ticketing.tables import Order, OrderLine
 
@@ -141,4 +141,6 @@ async def complete(
         order = await order_by_code(code, edition)
         why = "no_places" if order["status"] == "refund_due" else "second_payment"
         await refunds.refund_payment(settings, queue, order["id"], provider, reference, amount_minor, currency, why=why)
+    if settled.outcome == "paid":
+        await delivery.enqueue_tickets(queue, code)  # the tickets by e-mail
     return settled

@@ -16,7 +16,7 @@ from festival.auth.roles import Role
 from festival.jobs import JobQueue
 from festival.settings import Settings
 from festival.web.http import site_url
-from ticketing import catalogue, checkout, orders, refunds, webhooks
+from ticketing import catalogue, checkout, orders, refunds, signing, webhooks
 from ticketing import schemas as s
 
 PUBLIC = {"access": "public"}
@@ -80,7 +80,7 @@ class ReservationController(Controller):
         order = await orders.order_by_code(code)
         page = f"{site_url(request, settings)}/{order['edition.slug']}/orders/{code}"
         started = await checkout.start(
-            settings, jobs, code, success_url=f"{page}?paid=1", cancel_url=f"{page}?cancelled=1"
+            settings, jobs, code, success_url=f"{page}?notice=paid", cancel_url=f"{page}?notice=cancelled"
         )
         return s.PaymentOut(started.way, started.redirect_url, started.expires_at, page)
 
@@ -167,4 +167,20 @@ class StripeWebhookController(Controller):
         return s.WebhookOut(received.event_id, received.type, received.outcome)
 
 
-CONTROLLERS = [CatalogueController, ReservationController, BoxOfficeController, StripeWebhookController]
+class TicketKeysController(Controller):
+    path = "/api/v1/ticket-keys"
+    tags = ["Tickets"]
+
+    @get("/", opt=PUBLIC, summary="The public keys that verify ticket QR codes (for scanners)")
+    async def ticket_keys(self, settings: NamedDependency[Settings]) -> list[s.TicketKeyOut]:
+        """The signing key first, then older keys still accepted (``TICKET_VERIFY_KEYS``)."""
+        return [s.TicketKeyOut(k.key_id, k.public_key, "Ed25519") for k in signing.keys_of(settings).public_keys()]
+
+
+CONTROLLERS = [
+    CatalogueController,
+    ReservationController,
+    BoxOfficeController,
+    StripeWebhookController,
+    TicketKeysController,
+]

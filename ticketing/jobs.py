@@ -1,12 +1,12 @@
 """Jobs of ticketing: reservations that ran out give their places back (and close their Stripe
-Checkout Session), and refunds go to Stripe."""
+Checkout Session), refunds go to Stripe, and tickets go out by e-mail."""
 
 from __future__ import annotations
 
 import logging
 
 from festival.jobs.base import JobContext, job, periodic
-from ticketing import refunds, stripe_api
+from ticketing import delivery, refunds, stripe_api
 from ticketing.orders import expire_due
 
 logger = logging.getLogger(__name__)
@@ -39,3 +39,10 @@ async def refund_payment(ctx: JobContext, refund_id: int) -> None:
 
 
 periodic(expire_due_reservations, every_s=EXPIRE_EVERY_S, run_at_startup=True)
+
+
+@job(name="send_tickets", max_tries=10, retry_backoff_s=30.0, max_backoff_s=1800.0, timeout_s=300)
+async def send_tickets(ctx: JobContext, order_id: int, send: str) -> None:
+    """One send of an order's tickets e-mail (``ticketing.delivery``); retried while the mail server
+    is unreachable, and never a second mail for the same send."""
+    await delivery.send_tickets(order_id, send, ctx.settings)

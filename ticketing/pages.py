@@ -20,7 +20,7 @@ from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.editions.services import edition_row
 from festival.errors import FestivalError, ValidationFailed
-from festival.i18n import LANGUAGES, localize
+from festival.i18n import LANGUAGES, format_money, localize
 from festival.jobs import JobQueue
 from festival.settings import Settings
 from festival.web.http import site_url
@@ -109,7 +109,7 @@ class ShopController(Controller):
             order = await orders.reserve(edition, lines, buyer_of(data, lang), settings.reservation_ttl)
             page = f"{site_url(request, settings)}/{edition}/orders/{order.code}"
             started = await checkout.start(
-                settings, jobs, order.code, success_url=f"{page}?paid=1", cancel_url=f"{page}?cancelled=1"
+                settings, jobs, order.code, success_url=f"{page}?notice=paid", cancel_url=f"{page}?notice=cancelled"
             )
         except FestivalError as exc:
             context = await _shop_context(edition, lang, item, settings)
@@ -142,7 +142,7 @@ class SalesController(Controller):
             "q": q,
             "status": status,
             "statuses": sales.STATUSES,
-            "money": lambda minor, currency: shop.format_money(minor, currency, lang),
+            "money": lambda minor, currency: format_money(minor, currency, lang),
         }
         return Template("tickets/sales.html", context=context)
 
@@ -225,7 +225,7 @@ async def _order_context(actor: Principal, edition: str, code: str, lang: str, d
         "order": detail.order,
         "done": done,
         "can_refund": actor.has_role(edition, Role.ORGANISER),
-        "money": lambda minor, currency: shop.format_money(minor, currency, lang),
+        "money": lambda minor, currency: format_money(minor, currency, lang),
     }
 
 

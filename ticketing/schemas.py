@@ -121,3 +121,11 @@ class WebhookOut(msgspec.Struct):
     received: str
     type: str
     outcome: str
+
+
+class TicketKeyOut(msgspec.Struct):
+    """A public key that verifies ticket QR codes (``ticketing.signing``); scanners hold these only."""
+
+    key_id: Annotated[str, msgspec.Meta(description="4 hex digits: bytes 2-3 of a QR payload's body")]
+    public_key: Annotated[str, msgspec.Meta(description="the 32 raw bytes, base64url without padding")]
+    algorithm: Literal["Ed25519"]

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Literal
 
-from babel.numbers import format_currency, get_currency_precision
-
 from festival.editions.services import edition_row
-from festival.i18n import localize
+from festival.i18n import format_money, localize
 from schedule.times import local
 from ticketing.catalogue import State, availability
 from ticketing.tables import TicketType
@@ -24,16 +21,6 @@ KIND_ORDER = {"slot": 0, "day": 1, "festival": 2, "registration": 3}
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def babel_locale(lang: str) -> str:
-    return {"zh": "zh_Hans"}.get(lang, lang)
-
-
-def format_money(minor: int, currency: str, lang: str) -> str:
-    """``2500, "EUR"`` → ``€25.00`` in English, ``25,00 €`` in Finnish; integer minor units in, never floats."""
-    amount = Decimal(minor).scaleb(-get_currency_precision(currency))
-    return format_currency(amount, currency, locale=babel_locale(lang))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,15 @@ CSP = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+# The shop's form answers with a redirect to Stripe's payment page; browsers apply form-action to it.
+STRIPE_CHECKOUT = "https://checkout.stripe.com"
+
+
+def csp_for(form_targets: tuple[str, ...] = ()) -> str:
+    """The policy, with other origins a form may lead to (Stripe's payment page when Stripe is on)."""
+    return CSP.replace("form-action 'self'", " ".join(("form-action 'self'", *form_targets)))
+
+
 COMMON = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -30,8 +39,9 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class SecurityMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, csp: str = CSP) -> None:
         self.app = app
+        self.csp = csp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -50,7 +60,7 @@ class SecurityMiddleware:
                     if name not in headers:
                         headers[name] = value
                 if csp and "content-security-policy" not in headers:
-                    headers["content-security-policy"] = CSP
+                    headers["content-security-policy"] = self.csp
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
