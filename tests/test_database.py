@@ -22,3 +22,22 @@ async def test_migrations_applied_on_empty_database(db: Any) -> None:
 
     await Series.insert(Series(slug="probe", names={"en": "Probe"}))
     assert await Series.count() == 1
+
+
+async def test_transactions_say_their_isolation(db: Any) -> None:
+    """Guarded updates run in READ COMMITTED (a waiting UPDATE re-checks its WHERE), consistent reads in
+    REPEATABLE READ, whatever the server's default (PostgreSQL; SQLite serialises writers)."""
+    import os
+
+    from piccolo.querystring import QueryString
+
+    from festival.database import consistent_transaction, write_transaction
+
+    if os.environ.get("FESTIVAL_TEST_DB") != "postgres":
+        async with write_transaction():
+            assert db.transaction_exists()
+        return
+    for transaction, level in ((write_transaction, "read committed"), (consistent_transaction, "repeatable read")):
+        async with transaction():
+            rows = await db.run_querystring(QueryString("SHOW transaction_isolation"))
+            assert rows[0]["transaction_isolation"] == level

@@ -100,6 +100,8 @@ BAD_VALUES = [
     ("STRIPE_SECRET_KEY", "pk_test_x"),
     ("STRIPE_WEBHOOK_SECRET", "abc"),
     ("STRIPE_API_BASE", "ftp://x"),
+    ("DATABASE_POOL_SIZE", "0"),
+    ("DATABASE_POOL_SIZE", "1000"),
     ("SECRET_KEY", "too-short"),
     ("PUBLIC_URL", "ftp://x"),
     ("PUBLIC_URL", "https://"),

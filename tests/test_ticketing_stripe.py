@@ -456,3 +456,24 @@ async def test_free_orders_skip_payment_and_the_box_office_is_the_default(client
     assert box.json()["way"] == "box_office" and box.json()["redirect_url"] is None
     assert (await _order(priced.code))["status"] == "pending"
     assert json.loads(box.text)["order_url"].endswith(f"/{HSF}/orders/{priced.code}")
+
+
+async def test_deliveries_at_the_same_moment_count_once(web: httpx.AsyncClient, fake: FakeStripe, demo: Any) -> None:
+    """Stripe sends an event twice at once, and the async-payment event of the same payment with it:
+    one set of tickets, the event handled once, the quota counted once."""
+    await _shop(size=10)
+    code = await _reserve(web, quantity=3)
+    paid = fake.pay(await _checkout(web, code))
+    body = fake.event("checkout.session.completed", paid, event_id="evt_twice")
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    answers = await asyncio.gather(
+        _deliver(web, body, sign(body, at=now)),
+        _deliver(web, body, sign(body, at=now - 1)),
+        _deliver(web, fake.event("checkout.session.async_payment_succeeded", paid)),
+    )
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    outcomes = sorted(a.json()["outcome"] for a in answers)
+    assert outcomes.count("paid") == 1 and set(outcomes) <= {"paid", "already_paid", "duplicate"}, outcomes
+    assert await _valid_tickets(code) == 3 and await StripeEvent.count() == 2
+    assert (await _events(code)).count("paid") == 1
+    assert await _quota_is_consistent() == 3

@@ -11,20 +11,23 @@ count twice. Payment (Stripe, box office) and tickets build on this (issue 6).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.querystring import QueryString
+
 from festival.database import write_transaction
 from festival.editions.services import PUBLIC_STATUSES
 from festival.errors import Conflict, NotFound, ValidationFailed
 from festival.i18n import LANGUAGES
-from festival.tables import Edition
 from ticketing import quotas
+from ticketing.quotas import SoldOut
 from ticketing.schemas import MAX_LINES, BuyerIn, LineIn, OrderOut
-from ticketing.tables import Order, OrderEvent, OrderLine, QuotaHold, TicketType, TicketTypeQuota
+from ticketing.tables import Order, OrderEvent
 
 RESERVATION_TTL = dt.timedelta(minutes=15)  # the default of RESERVATION_TTL_S
 EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
@@ -54,8 +57,50 @@ def _check_buyer(buyer: BuyerIn) -> None:
         raise ValidationFailed(f"language: one of {', '.join(LANGUAGES)}", code="unknown_language")
 
 
-async def _priced(edition_id: int, lines: Sequence[LineIn], now: dt.datetime) -> list[_Priced]:
-    """Each line's ticket type, checked: known, on sale now, 1..max_per_order, one currency."""
+# The reservation is the hot path of a ticket rush (docs/benchmarks.md): on a 2-core machine its
+# cost is mostly building queries, so it speaks plain SQL through the engine (placeholders ``{}``,
+# the same on both databases): one read of the edition, the ticket types and their quotas, then the
+# write transaction of four INSERTs and one guarded UPDATE per quota.
+_CATALOGUE = """
+SELECT e.id AS edition, e.status AS edition_status, t.id, t.slug, t.max_per_order, t.sale_starts_at,
+       t.sale_ends_at, t.price_minor, t.currency, l.quota, q.size - q.taken AS quota_left
+FROM festival_edition e
+LEFT JOIN ticketing_ticket_type t ON t.edition = e.id AND t.slug IN ({slugs})
+LEFT JOIN ticketing_ticket_type_quota l ON l.ticket_type = t.id
+LEFT JOIN ticketing_quota q ON q.id = l.quota
+WHERE e.slug = {{}}
+"""
+_NEW_ORDER = """
+INSERT INTO ticketing_order (edition, code, status, buyer_name, buyer_email, language, total_minor, currency,
+    expires_at, created_at, updated_at, paid_minor, payment_provider, payment_reference, refunded_minor,
+    checkout_session)
+VALUES ({}, {}, 'pending', {}, {}, {}, {}, {}, {}, {}, {}, 0, '', '', 0, '')
+RETURNING id
+"""
+
+
+async def _fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    rows = await Order._meta.db.run_querystring(QueryString(sql, *args))
+    return [dict(row) for row in rows or []]
+
+
+_NEW_LINES = 'INSERT INTO ticketing_order_line ("order", ticket_type, quantity, price_minor) VALUES '
+_NEW_HOLDS = 'INSERT INTO ticketing_quota_hold ("order", quota, quantity) VALUES '
+_NEW_EVENT = 'INSERT INTO ticketing_order_event ("order", at, kind, actor, detail) VALUES ({}, {}, {}, {}, {})'
+
+
+def _marks(n: int) -> str:
+    """``n`` placeholders: only placeholders are ever put into the SQL text, values go as parameters."""
+    return ", ".join(["{}"] * n)
+
+
+def _rows(row: str, n: int) -> str:
+    return ", ".join([row] * n)
+
+
+async def _priced(edition: str, lines: Sequence[LineIn], now: dt.datetime) -> tuple[int, list[_Priced]]:
+    """The edition's id and each line's ticket type, checked: known, on sale now, 1..max_per_order,
+    one currency. ``NotFound`` for an edition that is not published."""
     if not lines:
         raise ValidationFailed("lines: order at least one ticket", code="empty_order")
     if len(lines) > MAX_LINES:
@@ -63,16 +108,13 @@ async def _priced(edition_id: int, lines: Sequence[LineIn], now: dt.datetime) ->
     slugs = [line.ticket_type for line in lines]
     if len(set(slugs)) != len(slugs):
         raise ValidationFailed("lines: one line per ticket type", code="duplicate_line")
-    rows = {
-        r["slug"]: r
-        for r in await TicketType.select(
-            *(TicketType.id, TicketType.slug, TicketType.max_per_order, TicketType.sale_starts_at),
-            *(TicketType.sale_ends_at, TicketType.price_minor, TicketType.currency),
-        ).where((TicketType.edition == edition_id) & TicketType.slug.is_in(slugs))
-    }
-    links = await TicketTypeQuota.select(TicketTypeQuota.ticket_type, TicketTypeQuota.quota).where(
-        TicketTypeQuota.ticket_type.is_in([r["id"] for r in rows.values()] or [0])
-    )
+    found = await _fetch(_CATALOGUE.format(slugs=_marks(len(slugs))), *slugs, edition)
+    # The public's view of editions (``edition_row(edition, None)``): drafts are not found.
+    if not found or found[0]["edition_status"] not in PUBLIC_STATUSES:
+        raise NotFound(f"no edition {edition!r}", code="edition_not_found")
+    if found[0]["edition_status"] != "published":
+        raise NotFound(f"{edition} sells no tickets", code="edition_not_on_sale")
+    rows = {r["slug"]: r for r in found if r["id"] is not None}
     priced = []
     for line in lines:
         row = rows.get(line.ticket_type)
@@ -86,13 +128,19 @@ async def _priced(edition_id: int, lines: Sequence[LineIn], now: dt.datetime) ->
             row["sale_ends_at"] and now >= row["sale_ends_at"]
         ):
             raise Conflict(f"{line.ticket_type} is not on sale now", code="sales_closed")
-        quota_ids = tuple(sorted(link["quota"] for link in links if link["ticket_type"] == row["id"]))
+        quota_ids = tuple(sorted(r["quota"] for r in found if r["id"] == row["id"] and r["quota"] is not None))
         priced.append(_Priced(row["id"], line.quantity, row["price_minor"], row["currency"], quota_ids))
     if len({p.currency for p in priced}) > 1:
         raise ValidationFailed("lines: ticket types in one order share a currency", code="currency_mismatch")
     if sum(p.price_minor * p.quantity for p in priced) > MAX_TOTAL_MINOR:
         raise ValidationFailed("lines: the order's total is too large for one order", code="order_too_large")
-    return priced
+    # Sold out already: refused before any write (most buyers of a rush once the places are gone).
+    # Only a shortcut: the guarded UPDATE in ``quotas.take`` decides under concurrency.
+    left = {r["quota"]: r["quota_left"] for r in found if r["quota"] is not None}
+    for quota_id, places in quotas.needs((q, p.quantity) for p in priced for q in p.quota_ids).items():
+        if left[quota_id] < places:
+            raise SoldOut(f"not enough places left for {places} more", code="sold_out")
+    return int(found[0]["edition"]), priced
 
 
 async def reserve(
@@ -105,53 +153,42 @@ async def reserve(
     ``currency_mismatch``, ``invalid_email``, ``order_too_large``, …); ``Conflict`` ``sales_closed``;
     ``SoldOut`` (``sold_out``) when any quota lacks the places.
     """
-    # Only the two columns needed, not ``edition_row``'s whole row (a join and JSON decoding): a
-    # third of a millisecond of CPU per reservation in a ticket rush (docs/benchmarks.md). The
-    # public's view of editions, as ``edition_row(edition, None)`` gives it: drafts are not found.
-    ed = await Edition.select(Edition.id, Edition.status).where(Edition.slug == edition).first()
-    if ed is None or ed["status"] not in PUBLIC_STATUSES:
-        raise NotFound(f"no edition {edition!r}", code="edition_not_found")
-    if ed["status"] != "published":
-        raise NotFound(f"{edition} sells no tickets", code="edition_not_on_sale")
-    _check_buyer(buyer)
     now = _now()
-    priced = await _priced(ed["id"], lines, now)
+    edition_id, priced = await _priced(edition, lines, now)
+    _check_buyer(buyer)
     wanted = quotas.needs((q, p.quantity) for p in priced for q in p.quota_ids)
     code = secrets.token_urlsafe(24)
-    order = Order(
-        edition=ed["id"],
-        code=code,
-        status="pending",
-        buyer_name=buyer.name.strip(),
-        buyer_email=buyer.email.strip(),
-        language=buyer.language,
-        total_minor=sum(p.price_minor * p.quantity for p in priced),
-        currency=priced[0].currency,
-        expires_at=now + ttl,
-        created_at=now,
-        updated_at=now,
-    )
+    email = buyer.email.strip()
+    total = sum(p.price_minor * p.quantity for p in priced)
+    expires_at = now + ttl
     async with write_transaction():
-        await order.save()
-        await OrderLine.insert(
-            *[
-                OrderLine(order=order.id, ticket_type=p.type_id, quantity=p.quantity, price_minor=p.price_minor)
-                for p in priced
-            ]
+        (order,) = await _fetch(
+            _NEW_ORDER,
+            *(edition_id, code, buyer.name.strip(), email, buyer.language, total, priced[0].currency),
+            *(expires_at, now, now),
+        )
+        order_id = order["id"]
+        await _fetch(
+            _NEW_LINES + _rows("({}, {}, {}, {})", len(priced)),
+            *[v for p in priced for v in (order_id, p.type_id, p.quantity, p.price_minor)],
         )
         if wanted:
-            await QuotaHold.insert(
-                *[QuotaHold(order=order.id, quota=quota_id, quantity=n) for quota_id, n in sorted(wanted.items())]
+            await _fetch(
+                _NEW_HOLDS + _rows("({}, {}, {})", len(wanted)),
+                *[v for quota_id, n in sorted(wanted.items()) for v in (order_id, quota_id, n)],
             )
-        await record(order.id, "reserved", buyer.email.strip(), now, places=sum(wanted.values()))
+        await _fetch(
+            _NEW_EVENT,
+            *(order_id, now, "reserved", email, json.dumps({"places": sum(wanted.values())})),
+        )
         # Last: the quota rows stay locked only from here to the commit.
         await quotas.take(wanted)
     return OrderOut(
         code=code,
         status="pending",
-        expires_at=order.expires_at,
-        total_minor=order.total_minor,
-        currency=order.currency,
+        expires_at=expires_at,
+        total_minor=total,
+        currency=priced[0].currency,
         lines=list(lines),
     )
 

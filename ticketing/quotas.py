@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.querystring import QueryString
 
 from festival.errors import Conflict
 from ticketing.tables import Quota, QuotaHold
@@ -42,10 +43,15 @@ async def take(wanted: Mapping[int, int]) -> None:
         places = wanted[quota_id]
         if places <= 0:
             raise ValueError(f"take {places} places of quota {quota_id}: a count of places is positive")
-        taken = (
-            await Quota.update({Quota.taken: Quota.taken + places, Quota.updated_at: _now()})
-            .where(Quota.id == quota_id, WhereRaw("taken + {} <= size", places))
-            .returning(Quota.id)
+        taken = await Quota._meta.db.run_querystring(
+            QueryString(
+                "UPDATE ticketing_quota SET taken = taken + {}, updated_at = {} WHERE id = {} AND taken + {} <= size "
+                "RETURNING id",
+                places,
+                _now(),
+                quota_id,
+                places,
+            )
         )
         if not taken:
             raise SoldOut(f"not enough places left for {places} more", code="sold_out")
