@@ -69,7 +69,8 @@ class FakeStripe:
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_next: list[int] = field(default_factory=list)  # HTTP statuses to answer the next calls with
-    _idempotent: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    refund_status: str = "succeeded"  # what new refunds say (cards: succeeded; some methods: pending)
+    _idempotent: dict[str, tuple[tuple[str, dict[str, Any]], tuple[int, Any]]] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -89,10 +90,17 @@ class FakeStripe:
                 return status, {"error": {"type": "api_error", "message": f"fake failure {status}"}}
             key = headers.get("idempotency-key")
             if method == "POST" and key and key in self._idempotent:
-                return self._idempotent[key]
+                first_params, first_answer = self._idempotent[key]
+                if first_params != (path, params):  # as Stripe does
+                    return 400, _error(
+                        "idempotency_error",
+                        "Keys for idempotent requests can only be used with the same parameters they were first "
+                        "used with.",
+                    )
+                return first_answer
             answer = self._route(method, path, params)
             if method == "POST" and key and answer[0] < 500:
-                self._idempotent[key] = answer
+                self._idempotent[key] = ((path, params), answer)
             return answer
 
     def _route(self, method: str, path: str, params: dict[str, Any]) -> tuple[int, Any]:
@@ -148,7 +156,7 @@ class FakeStripe:
             "amount": amount,
             "currency": paid["currency"],
             "payment_intent": intent,
-            "status": "succeeded",
+            "status": self.refund_status,
             "metadata": params.get("metadata", {}),
         }
         self.refunds[refund["id"]] = refund
@@ -167,7 +175,7 @@ class FakeStripe:
         """The charge of a paid session as Stripe sends it in charge.* events."""
         session = self.sessions[session_id]
         intent = session["payment_intent"]
-        refunds = [r for r in self.refunds.values() if r["payment_intent"] == intent]
+        refunds = [r for r in self.refunds.values() if r["payment_intent"] == intent and r["status"] != "failed"]
         refunded = sum(r["amount"] for r in refunds)
         return {
             "id": "ch_" + intent.removeprefix("pi_"),
@@ -178,7 +186,7 @@ class FakeStripe:
             "refunded": refunded >= session["amount_total"],
             "currency": session["currency"],
             "metadata": dict(session["metadata"]),  # Stripe copies the PaymentIntent's metadata to its charges
-            "refunds": {"object": "list", "data": refunds},
+            # No "refunds" list: Stripe's API versions since 2022 leave it out of charges.
         }
 
     def event(self, event_type: str, obj: dict[str, Any], event_id: str | None = None) -> bytes:

@@ -151,3 +151,28 @@ async def test_box_office_api(app: Any, client: httpx.AsyncClient, demo: Any) ->
     )
     assert wrong.status_code == 404  # the code of another edition's order
     assert await _events(order["code"]) == ["reserved", "paid"]
+
+
+async def test_a_refunded_order_never_gets_tickets_again(demo: Any, tmp_path: Any) -> None:
+    """After a partial or a full refund, the same payment told again changes nothing and another
+    payment is due back: no new tickets for places that went back on sale."""
+    from festival.jobs.inprocess import InProcessJobQueue
+    from tests.conftest import make_settings
+    from ticketing import refunds
+
+    settings = make_settings(tmp_path)
+    queue = InProcessJobQueue(settings, periodic_jobs=[])
+    await _shop(10)
+    order = await orders.reserve(HSF, [LineIn("concert", 2)], BUYER)
+    assert await _pay(order.code) == payments.Settled("paid", 2)
+    first = (await Ticket.select(Ticket.secret).order_by(Ticket.id).first() or {})["secret"]
+    partly = await refunds.refund_tickets(settings, queue, DEMO_ACTOR, HSF, order.code, [first])
+    assert partly.order_status == "partly_refunded" and await _taken() == 1
+    assert await _pay(order.code) == payments.Settled("already_paid", 0)
+    assert await _pay(order.code, reference="pay-2") == payments.Settled("refund_due", 0)
+    await refunds.refund_tickets(settings, queue, DEMO_ACTOR, HSF, order.code)
+    assert await _pay(order.code) == payments.Settled("already_paid", 0)
+    assert await _pay(order.code, reference="pay-3") == payments.Settled("refund_due", 0)
+    assert await Ticket.count().where(Ticket.status == "valid") == 0 and await Ticket.count() == 2
+    assert (await Order.select(Order.status).first() or {})["status"] == "refunded"
+    assert await _taken() == 0

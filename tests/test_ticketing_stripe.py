@@ -139,9 +139,11 @@ async def test_checkout_session_params_and_a_paid_webhook(web: httpx.AsyncClient
     session_id = await _checkout(web, code)
     again = await _checkout(web, code)  # the visitor pressed "pay" twice: the same session
     assert again == session_id and len(fake.sessions) == 1
+    assert fake.calls("GET", f"/v1/checkout/sessions/{session_id}"), "the stored session, read back"
     calls = fake.calls("POST", "/v1/checkout/sessions")
-    assert len(calls) == 2 and {c.headers["idempotency-key"] for c in calls} == {f"festival-checkout-{code}"}
+    assert len(calls) == 1
     sent = calls[0].params
+    assert calls[0].headers["idempotency-key"] == f"festival-checkout-{code}-{sent['expires_at']}"
     order = await _order(code)
     assert sent["mode"] == "payment" and sent["customer_email"] == BUYER["email"] and sent["locale"] == "zh"
     assert sent["line_items"] == [
@@ -252,9 +254,9 @@ async def test_a_late_payment_gets_its_places_or_is_refunded_automatically(
     refund = await Refund.select().where(Refund.order.code == unlucky).first()
     assert refund is not None and refund["automatic"] and refund["status"] == "succeeded"
     assert sent[0].headers["idempotency-key"] == f"festival-refund-{refund['id']}"
-    # The same payment told again (async event, duplicate): no second refund.
+    # The same payment told again (async event, duplicate): already booked (and refunded), no second refund.
     again = await _deliver(web, fake.event("checkout.session.async_payment_succeeded", paid))
-    assert again.json()["outcome"] == "refund_due"
+    assert again.json()["outcome"] == "already_paid"
     await asyncio.sleep(0.2)
     assert len(fake.calls("POST", "/v1/refunds")) == 1 and await Refund.count() == 1
     # Stripe confirms the refund with charge.refunded: nothing more to do.
@@ -477,3 +479,80 @@ async def test_deliveries_at_the_same_moment_count_once(web: httpx.AsyncClient, 
     assert await _valid_tickets(code) == 3 and await StripeEvent.count() == 2
     assert (await _events(code)).count("paid") == 1
     assert await _quota_is_consistent() == 3
+
+
+async def test_pay_pressed_twice_at_once_gives_one_session(web: httpx.AsyncClient, fake: FakeStripe, demo: Any) -> None:
+    from ticketing.stripe_api import session_expiry
+
+    now = dt.datetime(2027, 2, 6, 18, 59, 1, tzinfo=dt.UTC)
+    ends = session_expiry(now)
+    assert ends.timestamp() % 300 == 0 and dt.timedelta(minutes=30) < ends - now <= dt.timedelta(minutes=36)
+    await _shop()
+    code = await _reserve(web)
+    first, second = await asyncio.gather(web.post(f"/api/v1/orders/{code}/pay"), web.post(f"/api/v1/orders/{code}/pay"))
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    assert first.json()["redirect_url"] == second.json()["redirect_url"] and len(fake.sessions) == 1
+
+
+async def test_an_event_never_finished_is_handled_on_its_next_delivery(
+    web: httpx.AsyncClient, fake: FakeStripe, demo: Any
+) -> None:
+    """The process died after noting the event and before booking it: Stripe's next delivery books it."""
+    await _shop()
+    code = await _reserve(web)
+    paid = fake.pay(await _checkout(web, code))
+    body = fake.event("checkout.session.completed", paid, event_id="evt_half_done")
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    await StripeEvent.insert(
+        StripeEvent(
+            event_id="evt_half_done",
+            type="checkout.session.completed",
+            signed_at=now - 60,
+            received_at=dt.datetime.now(dt.UTC),
+            outcome="",
+        )
+    )
+    again = await _deliver(web, body, sign(body, at=now))
+    assert again.status_code == 200 and again.json()["outcome"] == "paid"
+    assert await _valid_tickets(code) == 2
+    assert (await StripeEvent.select(StripeEvent.outcome).first() or {})["outcome"] == "paid"
+
+
+async def test_a_pending_refund_ends_by_its_refund_event(
+    stripe_app: Any, web: httpx.AsyncClient, fake: FakeStripe, demo: Any
+) -> None:
+    """Stripe answers some refunds as pending; refund.updated says how they ended, once."""
+    await _shop()
+    code = await _reserve(web, quantity=2)
+    session_id = await _checkout(web, code)
+    await _deliver(web, fake.event("checkout.session.completed", fake.pay(session_id)))
+    fake.refund_status = "pending"
+    async with await _organiser(stripe_app) as organiser:
+        first = await organiser.post(f"/api/v1/editions/{HSF}/orders/{code}/refund", json={"tickets": None})
+    assert first.json()["refund_status"] == "requested"
+
+    async def sent() -> bool:
+        return len(fake.refunds) == 1
+
+    await _until(sent, "the refund sent to Stripe")
+    await asyncio.sleep(0.1)
+    assert (await Refund.select(Refund.status).first() or {})["status"] == "requested"
+    (stripe_refund,) = fake.refunds.values()
+    failed = {**stripe_refund, "status": "failed"}
+    assert (await _deliver(web, fake.event("refund.updated", failed))).json()["outcome"] == "refund_failed"
+    succeeded = {**stripe_refund, "status": "succeeded"}
+    assert (await _deliver(web, fake.event("refund.updated", succeeded))).json()["outcome"] == "refund_succeeded"
+    assert (await Refund.select(Refund.status).first() or {})["status"] == "failed", "the first answer stays"
+    assert "refund_failed" in await _events(code)
+    stranger = {**stripe_refund, "metadata": {}}
+    assert (await _deliver(web, fake.event("refund.updated", stranger))).json()["outcome"] == "not_ours"
+
+
+async def test_giving_up_closes_the_stripe_session(web: httpx.AsyncClient, fake: FakeStripe, demo: Any) -> None:
+    await _shop()
+    code = await _reserve(web)
+    session_id = await _checkout(web, code)
+    cancelled = await web.post(f"/api/v1/orders/{code}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json() == {"places_released": 2}
+    assert fake.sessions[session_id]["status"] == "expired"
+    assert await _quota_is_consistent() == 0

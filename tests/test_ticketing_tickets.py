@@ -340,3 +340,12 @@ async def test_the_box_office_payment_sends_the_tickets_and_the_keys_are_public(
         "algorithm": "Ed25519",
     }
     assert len(base64.urlsafe_b64decode(key["public_key"] + "=")) == 32
+
+
+def test_the_buyer_is_one_address_whatever_their_name() -> None:
+    from email.utils import getaddresses
+
+    for name in ("Virtanen, Matti", 'Li "Lily" Wei', "王芳", "Åsa Öberg"):
+        to = delivery.recipient(name, "buyer@example.org")
+        assert getaddresses([to]) == [(name, "buyer@example.org")], to
+    assert delivery.recipient("x" * 250, "buyer@example.org") == "buyer@example.org"  # too long together

@@ -22,7 +22,7 @@ from festival.errors import Conflict
 from festival.i18n import localize
 from festival.jobs import JobQueue
 from festival.settings import Settings
-from ticketing import delivery, payments, refunds, stripe_api
+from ticketing import delivery, orders, payments, refunds, stripe_api
 from ticketing.orders import order_by_code, record
 from ticketing.tables import Order, OrderLine
 
@@ -67,6 +67,10 @@ async def start(
         return Started("paid", None, order["expires_at"])
     if not settings.stripe_enabled:
         return Started("box_office", None, order["expires_at"])
+    if order["checkout_session"]:  # paying again (back from Stripe's page): the same session if open
+        url = await stripe_api.open_session_url(settings, order["checkout_session"])
+        if url is not None:
+            return Started("stripe", url, order["expires_at"])
     lines = (
         await OrderLine.select(
             OrderLine.quantity, OrderLine.price_minor, OrderLine.ticket_type.names, OrderLine.ticket_type.slug
@@ -90,7 +94,7 @@ async def start(
             )
             for line in lines
         ],
-        expires_at=stripe_api.session_expiry(order["expires_at"], now),
+        expires_at=stripe_api.session_expiry(now),
         success_url=success_url,
         cancel_url=cancel_url,
     )
@@ -144,3 +148,17 @@ async def complete(
     if settled.outcome == "paid":
         await delivery.enqueue_tickets(queue, code)  # the tickets by e-mail
     return settled
+
+
+async def give_up(settings: Settings, code: str, edition: str | None = None) -> int:
+    """The buyer cancels a pending order: its places go back (``orders.cancel``) and its Stripe
+    session, if any, is closed so it can no longer be paid. Returns the places given back."""
+    order = await order_by_code(code, edition)
+    places = await orders.cancel(code)
+    if order["checkout_session"] and settings.stripe_enabled:
+        try:
+            await stripe_api.expire_session(settings, order["checkout_session"])
+        except (stripe_api.StripeUnavailable, stripe_api.StripeRefused) as exc:
+            # A payment that still comes is booked or refunded like any late payment.
+            logger.warning("could not close the checkout session of cancelled order %s: %s", order["id"], exc)
+    return places

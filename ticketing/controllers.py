@@ -62,9 +62,10 @@ class ReservationController(Controller):
         return await orders.reserve(edition, data.lines, data.buyer, settings.reservation_ttl)
 
     @post("/orders/{code:str}/cancel", opt=PUBLIC, status_code=200, summary="Give up a reservation")
-    async def cancel(self, code: FromPath[str]) -> s.CancelledOut:
-        """The order's secret code is the authority; its places go back at once."""
-        return s.CancelledOut(places_released=await orders.cancel(code))
+    async def cancel(self, code: FromPath[str], settings: NamedDependency[Settings]) -> s.CancelledOut:
+        """The order's secret code is the authority; its places go back at once (and its Stripe
+        session is closed)."""
+        return s.CancelledOut(places_released=await checkout.give_up(settings, code))
 
     @post("/orders/{code:str}/pay", opt=PUBLIC, status_code=200, summary="Pay for a reservation")
     async def pay(

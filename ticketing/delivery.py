@@ -18,6 +18,8 @@ import functools
 import logging
 import uuid
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ from festival.database import write_transaction
 from festival.editions.services import json_value
 from festival.errors import Conflict, NotFound, TooManyRequests
 from festival.jobs import JobQueue
-from festival.mail import Attachment, deliver_email, mailer_from_settings, store_email
+from festival.mail import MAX_HEADER_CHARS, Attachment, deliver_email, mailer_from_settings, store_email
 from festival.settings import Settings
 from schedule.exporters.ical import FeedEvent, FeedHeader, render
 from ticketing import documents, signing
@@ -44,6 +46,7 @@ FIRST = "first"
 SENT_KINDS = ("tickets_sent", "tickets_resent")
 RESEND_REQUESTED = "tickets_resend_requested"
 RESEND_INTERVAL = dt.timedelta(minutes=1)
+WITH_TICKETS = ("paid", "partly_refunded")  # orders whose valid tickets are mailed
 
 
 def _now() -> dt.datetime:
@@ -74,7 +77,7 @@ async def request_resend(queue: JobQueue, code: str, edition: str, now: dt.datet
     """
     moment = now or _now()
     order = await order_by_code(code, edition)
-    if order["status"] != "paid":
+    if order["status"] not in WITH_TICKETS:
         raise Conflict("the order has no tickets to send (it is not paid)", code="no_tickets")
     async with write_transaction():
         last = (
@@ -94,6 +97,16 @@ async def request_resend(queue: JobQueue, code: str, edition: str, now: dt.datet
     await enqueue_tickets(queue, int(order["id"]), resend=True, now=moment)
 
 
+def recipient(name: str, email: str) -> str:
+    """``"Virtanen, Matti" <matti@example.org>``: the name quoted (or encoded) as RFC 5322 wants; the
+    bare address when the two together would not fit the message's address field."""
+    try:
+        both = str(Address(display_name=name, addr_spec=email))
+    except (ValueError, IndexError, HeaderParseError):  # an address the parser cannot split: the address alone
+        return email
+    return both if len(both) <= MAX_HEADER_CHARS else email
+
+
 async def send_tickets(order_id: int, send: str, settings: Settings) -> bool:
     """Store (once per send) and deliver the tickets e-mail of a paid order; ``True`` when a message
     went out now. Nothing is sent for an order that is not paid or has no valid ticket. Raises what
@@ -103,7 +116,7 @@ async def send_tickets(order_id: int, send: str, settings: Settings) -> bool:
     except NotFound:
         logger.warning("tickets of order %s not sent: no such order", order_id)
         return False
-    if order.status != "paid" or not order.valid_tickets:
+    if order.status not in WITH_TICKETS or not order.valid_tickets:
         logger.info("tickets of order %s not sent: %s, %d valid", order_id, order.status, len(order.valid_tickets))
         return False
     message_id = await _stored_send(order_id, send)
@@ -113,7 +126,7 @@ async def send_tickets(order_id: int, send: str, settings: Settings) -> bool:
             message_id = await _stored_send(order_id, send)  # a twin job of the same send got here first
             if message_id is None:
                 message_id = await store_email(
-                    to=f"{order.buyer_name} <{order.buyer_email}>",
+                    to=recipient(order.buyer_name, order.buyer_email),
                     subject=mail.subject,
                     text=mail.text,
                     html=mail.html,

@@ -34,6 +34,12 @@ def _slug(item: str, starts: dt.datetime) -> str:
     return f"{item[:60]}-{starts:%m%d-%H%M}"
 
 
+def _names(titles: dict[str, str], starts: dt.datetime, kind: dict[str, str]) -> dict[str, str]:
+    """ "Spring gala 6.2. 19:00" in each language of ``kind`` (the item's title, else the kind's name)."""
+    when = f"{starts.day}.{starts.month}. {starts:%H:%M}"
+    return {lang: f"{titles.get(lang) or titles.get('en') or name} {when}" for lang, name in kind.items()}
+
+
 async def _slots(edition_id: int) -> list[dict[str, Any]]:
     return list(
         await Slot.select(
@@ -41,6 +47,7 @@ async def _slots(edition_id: int) -> list[dict[str, Any]]:
             Slot.starts_at,
             Slot.capacity,
             Slot.item.slug,
+            Slot.item.titles,
             Slot.item.admission,
             Slot.venue.capacity,
             Slot.venue.time_zone,
@@ -52,6 +59,7 @@ async def _slots(edition_id: int) -> list[dict[str, Any]]:
             & Slot.item.admission.is_in(["ticketed", "registration"])
         )
         .order_by(Slot.starts_at)
+        .output(load_json=True)
     )
 
 
@@ -75,7 +83,7 @@ async def load_shop() -> dict[str, int]:
                 edition_slug,
                 TicketTypeIn(
                     slug=slug,
-                    names=REGISTRATION_NAMES if free else TICKET_NAMES,
+                    names=_names(slot["item.titles"], starts, REGISTRATION_NAMES if free else TICKET_NAMES),
                     quotas=[slug],
                     price_minor=0 if free else price,
                     currency=ed["currency"],

@@ -17,7 +17,7 @@ from festival.errors import TooManyRequests
 from festival.jobs import JobQueue
 from festival.settings import Settings
 from festival.web.http import site_url
-from ticketing import checkout, delivery, orders, views
+from ticketing import checkout, delivery, stripe_api, views
 
 PUBLIC = {"access": "public"}
 # The address is the secret: never stored by caches, sent on as a referrer, or indexed.
@@ -88,21 +88,25 @@ class OrderPageController(Controller):
     ) -> Redirect:
         """Back to Stripe's page for a pending order (the same Checkout Session while it lasts)."""
         page = f"{site_url(request, settings)}/{edition}/orders/{code}"
-        started = await checkout.start(
-            settings,
-            jobs,
-            code,
-            success_url=f"{page}?notice=paid",
-            cancel_url=f"{page}?notice=cancelled",
-            edition=edition,
-        )
+        try:
+            started = await checkout.start(
+                settings,
+                jobs,
+                code,
+                success_url=f"{page}?notice=paid",
+                cancel_url=f"{page}?notice=cancelled",
+                edition=edition,
+            )
+        except (stripe_api.StripeUnavailable, stripe_api.StripeRefused):
+            return Redirect(f"/{edition}/orders/{code}?notice=payment-failed", status_code=HTTP_303_SEE_OTHER)
         return Redirect(started.redirect_url or f"/{edition}/orders/{code}", status_code=HTTP_303_SEE_OTHER)
 
     @post("/cancel", opt=PUBLIC, status_code=HTTP_303_SEE_OTHER)
-    async def cancel(self, edition: FromPath[str], code: FromPath[str]) -> Redirect:
+    async def cancel(
+        self, edition: FromPath[str], code: FromPath[str], settings: NamedDependency[Settings]
+    ) -> Redirect:
         """The buyer gives the reservation up: its places go back at once."""
-        await orders.order_by_code(code, edition)
-        await orders.cancel(code)
+        await checkout.give_up(settings, code, edition)
         return Redirect(f"/{edition}/orders/{code}?notice=gave-up", status_code=HTTP_303_SEE_OTHER)
 
 

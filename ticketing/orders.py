@@ -48,8 +48,11 @@ class _Priced:
     quota_ids: tuple[int, ...]
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _check_buyer(buyer: BuyerIn) -> None:
-    if not buyer.name.strip() or len(buyer.name) > 200:
+    if not buyer.name.strip() or len(buyer.name) > 200 or CONTROL.search(buyer.name):
         raise ValidationFailed("name: give the buyer's name (at most 200 characters)", code="invalid_name")
     if len(buyer.email) > 255 or not EMAIL.match(buyer.email):
         raise ValidationFailed("email: not an e-mail address", code="invalid_email")
@@ -63,9 +66,10 @@ def _check_buyer(buyer: BuyerIn) -> None:
 # write transaction of four INSERTs and one guarded UPDATE per quota.
 _CATALOGUE = """
 SELECT e.id AS edition, e.status AS edition_status, t.id, t.slug, t.max_per_order, t.sale_starts_at,
-       t.sale_ends_at, t.price_minor, t.currency, l.quota, q.size - q.taken AS quota_left
+       t.sale_ends_at, t.price_minor, t.currency, l.quota, q.size - q.taken AS quota_left, s.status AS slot_status
 FROM festival_edition e
 LEFT JOIN ticketing_ticket_type t ON t.edition = e.id AND t.slug IN ({slugs})
+LEFT JOIN schedule_slot s ON s.id = t.slot
 LEFT JOIN ticketing_ticket_type_quota l ON l.ticket_type = t.id
 LEFT JOIN ticketing_quota q ON q.id = l.quota
 WHERE e.slug = {{}}
@@ -128,6 +132,8 @@ async def _priced(edition: str, lines: Sequence[LineIn], now: dt.datetime) -> tu
             row["sale_ends_at"] and now >= row["sale_ends_at"]
         ):
             raise Conflict(f"{line.ticket_type} is not on sale now", code="sales_closed")
+        if row["slot_status"] not in (None, "confirmed"):  # a slot's ticket: only while the slot is on
+            raise Conflict(f"{line.ticket_type} is not on sale: its slot is {row['slot_status']}", code="sales_closed")
         quota_ids = tuple(sorted(r["quota"] for r in found if r["id"] == row["id"] and r["quota"] is not None))
         priced.append(_Priced(row["id"], line.quantity, row["price_minor"], row["currency"], quota_ids))
     if len({p.currency for p in priced}) > 1:

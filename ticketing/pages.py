@@ -8,6 +8,8 @@ Each handler calls the same services as the JSON API (``orders``, ``checkout``, 
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -20,7 +22,7 @@ from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.editions.services import edition_row
 from festival.errors import FestivalError, ValidationFailed
-from festival.i18n import LANGUAGES, format_money, localize
+from festival.i18n import LANGUAGES, format_money, gettext, localize
 from festival.jobs import JobQueue
 from festival.settings import Settings
 from festival.web.http import site_url
@@ -28,10 +30,42 @@ from ticketing import checkout, orders, refunds, sales, shop
 from ticketing.schemas import MAX_LINES, BuyerIn, LineIn
 
 PUBLIC = {"access": "public"}
+
+
+def N_(message: str) -> str:
+    return message
+
+
 STAFF = {"access": "edition:box-office"}  # the box office, and organisers
 ORGANISER = {"access": "edition:organiser"}
 Form = URLEncodedBody[dict[str, Any]]
 QUANTITY_PREFIX = "qty."
+PAYMENT_ID = re.compile(r"[A-Za-z0-9_-]{16}")
+
+
+# What a visitor or the box office reads when a form is refused, by the service's error code; other
+# codes show the service's own (English) message.
+FRIENDLY = {
+    "sold_out": N_("Not enough places are left: choose fewer tickets."),
+    "empty_order": N_("Choose at least one ticket."),
+    "not_a_number": N_("Give the number of tickets in digits."),
+    "invalid_quantity": N_("That many of these tickets cannot be bought in one order."),
+    "invalid_email": N_("Check your e-mail address."),
+    "invalid_name": N_("Give your name (without line breaks)."),
+    "sales_closed": N_("These tickets are not on sale now."),
+    "unknown_ticket_type": N_("That ticket is not on sale here."),
+    "currency_mismatch": N_("Tickets in different currencies are bought in separate orders."),
+    "no_tickets": N_("Tick the tickets to refund, or refund the whole order."),
+    "already_refunded": N_("These tickets are already refunded."),
+    "not_refundable": N_("Only a paid order can be refunded."),
+    "not_pending": N_("This order is no longer waiting for payment."),
+}
+
+
+def _refusal(exc: FestivalError) -> dict[str, Any]:
+    """The template's ``error`` and its text for people, in the page's language where we have one."""
+    message = FRIENDLY.get(exc.code or "")
+    return {"error": exc, "error_text": gettext(message) if message else exc.message}
 
 
 def _one(data: dict[str, Any], key: str) -> str:
@@ -48,7 +82,7 @@ def cart_of(data: dict[str, Any]) -> list[LineIn]:
             continue
         raw = _one(data, key) or "0"
         if not raw.isdigit() or len(raw) > 4:
-            raise ValidationFailed(f"quantity: a whole number of tickets, not {raw[:10]!r}", code="invalid_quantity")
+            raise ValidationFailed(f"quantity: a whole number of tickets, not {raw[:10]!r}", code="not_a_number")
         if int(raw) > 0:
             lines.append(LineIn(ticket_type=key[len(QUANTITY_PREFIX) :][:80], quantity=int(raw)))
     return lines
@@ -107,15 +141,21 @@ class ShopController(Controller):
             if not lines:
                 raise ValidationFailed("choose at least one ticket", code="empty_order")
             order = await orders.reserve(edition, lines, buyer_of(data, lang), settings.reservation_ttl)
-            page = f"{site_url(request, settings)}/{edition}/orders/{order.code}"
-            started = await checkout.start(
-                settings, jobs, order.code, success_url=f"{page}?notice=paid", cancel_url=f"{page}?notice=cancelled"
-            )
         except FestivalError as exc:
             context = await _shop_context(edition, lang, item, settings)
             return Template(
-                "tickets/shop.html", context=context | {"values": data, "error": exc}, status_code=exc.status_code
+                "tickets/shop.html",
+                context=context | {"values": data} | _refusal(exc),
+                status_code=exc.status_code,
             )
+        page = f"{site_url(request, settings)}/{edition}/orders/{order.code}"
+        try:
+            started = await checkout.start(
+                settings, jobs, order.code, success_url=f"{page}?notice=paid", cancel_url=f"{page}?notice=cancelled"
+            )
+        except FestivalError:
+            # The places are held; the order page says so and offers "Pay now" again.
+            return Redirect(f"/{edition}/orders/{order.code}?notice=payment-failed", status_code=303)
         return Redirect(started.redirect_url or f"/{edition}/orders/{order.code}", status_code=303)
 
 
@@ -175,6 +215,9 @@ class SalesController(Controller):
     ) -> Redirect | Template:
         """The box office took the order's total in cash or by card: its tickets are issued and mailed."""
         method = "card" if _one(data, "method") == "card" else "cash"
+        # One payment per rendered form: the same form sent twice (back, resubmit) is one payment.
+        payment = _one(data, "payment")
+        reference = f"box-office:{code}:{payment}" if PAYMENT_ID.fullmatch(payment) else f"box-office:{code}"
         try:
             order = await orders.order_by_code(code, edition)
             settled = await checkout.complete(
@@ -182,14 +225,14 @@ class SalesController(Controller):
                 jobs,
                 code,
                 provider="box_office",
-                reference=f"box-office:{code}",
+                reference=reference,
                 amount_minor=order["total_minor"],
                 currency=order["currency"],
                 actor=f"{actor.email} ({method})",
                 edition=edition,
             )
         except FestivalError as exc:
-            context = await _order_context(actor, edition, code, lang, "") | {"error": exc}
+            context = await _order_context(actor, edition, code, lang, "") | _refusal(exc)
             return Template("tickets/order_staff.html", context=context, status_code=exc.status_code)
         return Redirect(f"/{edition}/manage/orders/{code}?done={settled.outcome}", status_code=303)
 
@@ -212,7 +255,7 @@ class SalesController(Controller):
                 raise ValidationFailed("tick the tickets to refund, or refund the whole order", code="no_tickets")
             await refunds.refund_tickets(settings, jobs, actor, edition, code, tickets, _one(data, "reason")[:500])
         except FestivalError as exc:
-            context = await _order_context(actor, edition, code, lang, "") | {"error": exc}
+            context = await _order_context(actor, edition, code, lang, "") | _refusal(exc)
             return Template("tickets/order_staff.html", context=context, status_code=exc.status_code)
         return Redirect(f"/{edition}/manage/orders/{code}?done=refunded", status_code=303)
 
@@ -225,6 +268,7 @@ async def _order_context(actor: Principal, edition: str, code: str, lang: str, d
         "order": detail.order,
         "done": done,
         "can_refund": actor.has_role(edition, Role.ORGANISER),
+        "payment_id": secrets.token_urlsafe(12),
         "money": lambda minor, currency: format_money(minor, currency, lang),
     }
 

@@ -86,7 +86,9 @@ async def settle(
                     await record(order["id"], "paid", actor, now, provider=provider, reference=reference)
                     return Settled("paid", issued)
             continue  # expired or cancelled a moment ago: read again
-        if status == "paid":
+        if status in ("paid", "partly_refunded", "refunded"):
+            # Paid before (and perhaps refunded since): the same payment told again changes nothing;
+            # another payment bought nothing and is due back. Never tickets again.
             if order["payment_reference"] == reference:
                 return Settled("already_paid", 0)
             async with write_transaction():
@@ -94,6 +96,8 @@ async def settle(
             return Settled("refund_due", 0)
         if status == "refund_due":
             return Settled("refund_due", 0)
+        if status not in ("expired", "cancelled"):  # pragma: no cover - every status is handled above
+            raise Conflict(f"a payment for an order that is {status}", code="not_payable")
         late = await _late_payment(order["id"], status, provider, reference, amount_minor, actor)
         if late is not None:
             return late

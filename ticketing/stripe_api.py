@@ -34,6 +34,7 @@ from festival.settings import Settings
 
 # Stripe's own limits on a Checkout Session's expires_at: 30 minutes to 24 hours after creation.
 SESSION_MIN_LIFETIME = dt.timedelta(minutes=30, seconds=30)
+SESSION_ROUNDING_S = 300
 SIGNATURE_TOLERANCE_S = 300  # Stripe's default: older signatures are replays
 LOCALES: Mapping[str, Literal["en", "fi", "sv", "zh"]] = {"en": "en", "fi": "fi", "sv": "sv", "zh": "zh"}
 
@@ -89,10 +90,13 @@ class CheckoutSession:
     expires_at: dt.datetime
 
 
-def session_expiry(order_expires_at: dt.datetime, now: dt.datetime) -> dt.datetime:
-    """When the session should end: with the reservation, but not sooner than Stripe allows. Our
-    expiry job expires the session itself when the reservation runs out first (``expire_session``)."""
-    return max(order_expires_at, now + SESSION_MIN_LIFETIME)
+def session_expiry(now: dt.datetime) -> dt.datetime:
+    """When a new session ends: Stripe allows 30 minutes at the least, longer than our reservation
+    (the expiry job closes the session when the reservation runs out first, ``expire_session``).
+    Rounded up to five minutes, so that "pay" pressed twice asks Stripe the same thing and its
+    idempotency key (which names this time) gives the same session."""
+    earliest = int((now + SESSION_MIN_LIFETIME).timestamp())
+    return dt.datetime.fromtimestamp(-(-earliest // SESSION_ROUNDING_S) * SESSION_ROUNDING_S, dt.UTC)
 
 
 @contextlib.contextmanager
@@ -121,9 +125,9 @@ async def create_checkout_session(
     success_url: str,
     cancel_url: str,
 ) -> CheckoutSession:
-    """A Checkout Session for a pending order. The idempotency key is the order's: asking again (the
-    visitor came back from Stripe and pays now) gives the same session while Stripe remembers the
-    key (24 hours, longer than any reservation)."""
+    """A Checkout Session for a pending order. The idempotency key is the order's and the session's
+    end (``session_expiry``): the same request sent again (a retry, "pay" pressed twice) gives the
+    same session; Stripe refuses a key reused with other parameters."""
     metadata = {"order": order_code, "edition": edition}
     line_items: list[SessionCreateParamsLineItem] = [
         {
@@ -151,11 +155,18 @@ async def create_checkout_session(
     }
     with _translated("checkout session"):
         session = await client(settings).v1.checkout.sessions.create_async(
-            params, {"idempotency_key": f"festival-checkout-{order_code}"}
+            params, {"idempotency_key": f"festival-checkout-{order_code}-{int(expires_at.timestamp())}"}
         )
     if not session.url:
         raise StripeRefused("checkout session: Stripe gave no payment page", code="payment_provider_refused")
     return CheckoutSession(session.id, session.url, dt.datetime.fromtimestamp(session.expires_at, dt.UTC))
+
+
+async def open_session_url(settings: Settings, session_id: str) -> str | None:
+    """The payment page of a session that can still be paid, else None (completed or expired)."""
+    with _translated("checkout session"):
+        session = await client(settings).v1.checkout.sessions.retrieve_async(session_id)
+    return session.url if session.status == "open" and session.url else None
 
 
 async def expire_session(settings: Settings, session_id: str) -> str:

@@ -20,7 +20,7 @@ from festival.settings import Settings
 from ticketing import documents, signing
 from ticketing.tickets import OrderTickets, TicketFacts, order_tickets
 
-NOTICES = ("sent", "too-soon", "paid", "cancelled", "gave-up")
+NOTICES = ("sent", "too-soon", "paid", "cancelled", "gave-up", "payment-failed")
 
 
 @dataclass(frozen=True, slots=True)

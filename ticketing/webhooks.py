@@ -3,8 +3,9 @@
 A delivery is checked first (``stripe_api.verify_webhook``: Stripe's signature over the raw body, at
 most five minutes old), then deduplicated by event id in ``StripeEvent``: the same event delivered
 again (Stripe signs each delivery anew) changes nothing and gets 200; the very same delivery again
-(same signature time) is a replay and gets 409. Each event is handled by a service that is itself
-safe to repeat and to receive out of order:
+(same signature time) is a replay and gets 409. An event received but never finished (its outcome
+is still empty: the process died midway) is handled again on its next delivery. Each event is
+handled by a service that is itself safe to repeat and to receive out of order:
 
 - ``checkout.session.completed`` with ``payment_status`` ``paid``, and
   ``checkout.session.async_payment_succeeded``: the payment is booked (``checkout.complete``: tickets,
@@ -12,8 +13,10 @@ safe to repeat and to receive out of order:
 - ``checkout.session.completed`` while unpaid (bank debits): written down, the payment follows;
 - ``checkout.session.async_payment_failed`` and ``checkout.session.expired``: a pending order of that
   session gives its places back;
-- ``charge.refunded``: our refunds are confirmed; money refunded in Stripe's dashboard beyond ours is
-  written down, and a charge refunded whole revokes the order's tickets and frees their places;
+- ``refund.created``/``refund.updated``/``refund.failed``/``charge.refund.updated``: how one of our
+  refunds ended (Stripe answers some as ``pending``), written on the refund once;
+- ``charge.refunded``: money refunded in Stripe's dashboard beyond ours is written down, and a charge
+  refunded whole revokes the order's tickets and frees their places;
 - ``charge.dispute.created``: written down on the order for organisers;
 - anything else: 200 and ignored.
 
@@ -23,6 +26,7 @@ An event about a payment we have not booked yet (a ``charge.*`` overtaking its
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -78,12 +82,16 @@ async def receive(settings: Settings, queue: JobQueue, payload: bytes, signature
         )
         if seen is not None and seen["signed_at"] == event.signed_at:
             raise Replayed("this delivery was received before: a replay", code="replayed") from None
-        return Received(event.id, event.type, "duplicate")
+        if seen is not None and seen["outcome"]:
+            return Received(event.id, event.type, "duplicate")
+        # Received before but never finished (that process died, or is at it now): handle it
+        # (again). Every handler is safe to repeat, so a lost event is worse than a second try.
     try:
         outcome = await _handle(settings, queue, event)
     except BaseException:
         # Not handled: forget it, so Stripe's next delivery of this event is handled.
-        await StripeEvent.delete().where(StripeEvent.event_id == event.id)
+        with contextlib.suppress(Exception):
+            await StripeEvent.delete().where((StripeEvent.event_id == event.id) & (StripeEvent.outcome == ""))
         raise
     await StripeEvent.update({StripeEvent.outcome: outcome}).where(StripeEvent.event_id == event.id)
     return Received(event.id, event.type, outcome)
@@ -104,6 +112,8 @@ async def _handle(settings: Settings, queue: JobQueue, event: stripe_api.Webhook
             return await _session_ended(obj, "checkout_expired", "expired")
         case "charge.refunded":
             return await _charge_refunded(obj)
+        case "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated":
+            return await _refund_changed(obj)
         case "charge.dispute.created":
             return await _dispute(obj)
     return "ignored"
@@ -190,21 +200,35 @@ async def _charge_order(charge: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+REFUND_STATUSES = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
+
+
+async def _refund_changed(refund: dict[str, Any]) -> str:
+    """A refund of ours (its metadata names it) succeeded or failed at Stripe: written down once.
+    Refunds Stripe answered as ``pending`` (some payment methods) end here."""
+    ours = str((refund.get("metadata") or {}).get("refund", ""))
+    status = REFUND_STATUSES.get(str(refund.get("status")))
+    if not ours.isdigit():
+        return "not_ours"
+    if status is None:
+        return "refund_pending"
+    await refunds.mark(int(ours), str(refund.get("id", "")), status, "stripe", _now())
+    return f"refund_{status}"
+
+
 async def _charge_refunded(charge: dict[str, Any]) -> str:
+    """Money of a charge went back. Our own refunds are followed by their ``refund.*`` events (the
+    charge no longer lists them); what is more than we asked for was refunded in Stripe's dashboard."""
     now = _now()
-    ours = 0
-    for refund in (charge.get("refunds") or {}).get("data") or []:
-        metadata = refund.get("metadata") or {}
-        if str(metadata.get("refund", "")).isdigit() and refund.get("status") == "succeeded":
-            await refunds.mark(int(metadata["refund"]), str(refund["id"]), "succeeded", "stripe", now)
-            ours += 1
     order = await _charge_order(charge)
     if order is None:
-        return "refunds_confirmed" if ours else "not_ours"
+        return "not_ours"
     asked = sum(
         r["amount_minor"]
         for r in await Refund.select(Refund.amount_minor).where(
-            (Refund.order == order["id"]) & (Refund.status != "failed")
+            (Refund.order == order["id"])
+            & (Refund.payment_reference == str(charge.get("payment_intent")))
+            & (Refund.status != "failed")
         )
     )
     refunded = int(charge.get("amount_refunded") or 0)
