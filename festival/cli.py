@@ -282,6 +282,7 @@ def _print_banner(settings: Settings, host: str, port: int, has_demo: bool, trus
     if has_demo:
         lines.insert(-1, f"  Calendars:  {base}/hsf-2027/calendars/   (feed: {base}/calendars/hsf-2027.ics)")
         lines.insert(-1, f"  Timetable:  {base}/hsf-2027/manage/   (organisers: build and publish the programme)")
+        lines.insert(-1, f"  Tickets:    {base}/hsf-2027/tickets   (staff: {base}/hsf-2027/manage/tickets)")
         lines.append(f"              sign in as organiser@{DEMO_DOMAIN} / {DEMO_PASSWORD}")
         lines.append(f"              (every role: `festival demo --accounts`; superuser admin@{DEMO_DOMAIN})")
     lines += [
