@@ -556,3 +556,19 @@ async def test_giving_up_closes_the_stripe_session(web: httpx.AsyncClient, fake:
     assert cancelled.status_code == 200 and cancelled.json() == {"places_released": 2}
     assert fake.sessions[session_id]["status"] == "expired"
     assert await _quota_is_consistent() == 0
+
+
+async def test_paid_at_the_box_office_the_stripe_page_closes(
+    stripe_app: Any, web: httpx.AsyncClient, fake: FakeStripe, demo: Any
+) -> None:
+    await _shop()
+    code = await _reserve(web)
+    session_id = await _checkout(web, code)
+    token = (await auth.issue_token(None, f"boxoffice@{DEMO_DOMAIN}", "tests")).secret
+    paid = await web.post(
+        f"/api/v1/editions/{HSF}/orders/{code}/box-office-payment",
+        json={"amount_minor": 5000, "currency": "EUR", "method": "card"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert paid.status_code == 200 and paid.json() == {"outcome": "paid", "tickets": 2}
+    assert fake.sessions[session_id]["status"] == "expired"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from festival.database import write_transaction
 from festival.errors import Conflict
@@ -147,6 +147,9 @@ async def complete(
         await refunds.refund_payment(settings, queue, order["id"], provider, reference, amount_minor, currency, why=why)
     if settled.outcome == "paid":
         await delivery.enqueue_tickets(queue, code)  # the tickets by e-mail
+        if provider != "stripe":  # paid elsewhere (the box office): Stripe's page can no longer take money
+            order = await order_by_code(code, edition)
+            await _close_session(settings, order)
     return settled
 
 
@@ -155,10 +158,16 @@ async def give_up(settings: Settings, code: str, edition: str | None = None) -> 
     session, if any, is closed so it can no longer be paid. Returns the places given back."""
     order = await order_by_code(code, edition)
     places = await orders.cancel(code)
-    if order["checkout_session"] and settings.stripe_enabled:
-        try:
-            await stripe_api.expire_session(settings, order["checkout_session"])
-        except (stripe_api.StripeUnavailable, stripe_api.StripeRefused) as exc:
-            # A payment that still comes is booked or refunded like any late payment.
-            logger.warning("could not close the checkout session of cancelled order %s: %s", order["id"], exc)
+    await _close_session(settings, order)
     return places
+
+
+async def _close_session(settings: Settings, order: dict[str, Any]) -> None:
+    """Expire the order's Stripe session, if it has one (best effort: a payment that still comes is
+    booked or refunded like any late or second payment)."""
+    if not (order["checkout_session"] and settings.stripe_enabled):
+        return
+    try:
+        await stripe_api.expire_session(settings, order["checkout_session"])
+    except (stripe_api.StripeUnavailable, stripe_api.StripeRefused) as exc:
+        logger.warning("could not close the checkout session of order %s: %s", order["id"], exc)
