@@ -28,6 +28,11 @@ LOCALE_DIR = Path(__file__).resolve().parent / "web" / "locale"
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 
 
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
 def babel_locale(lang: str) -> str:
     """Babel's locale for one of our languages (Chinese is written in simplified characters)."""
     return {"zh": "zh_Hans"}.get(lang, lang)

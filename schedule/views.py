@@ -22,7 +22,7 @@ from festival.auth.principal import Principal
 from festival.editions import services as editions
 from festival.editions.schemas import EditionOut
 from festival.errors import NotFound, ValidationFailed
-from festival.i18n import babel_locale, gettext, localize
+from festival.i18n import N_, babel_locale, gettext, localize
 from schedule import programme, publishing, times
 from schedule.schemas import ChangeOut, VersionOut
 from schedule.snapshot import Programme, PublicPerformer, PublicSlot
@@ -31,11 +31,6 @@ ATOM = "http://www.w3.org/2005/Atom"
 OUTLOOK_COMPOSE = "https://outlook.live.com/calendar/0/deeplink/compose"
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
 _ICAL_UTC = "%Y%m%dT%H%M%SZ"
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation where it is defined; it is translated where it is shown."""
-    return message
 
 
 ADMISSION = {"free": N_("Free"), "registration": N_("Free with registration"), "ticketed": N_("Tickets")}

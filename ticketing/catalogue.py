@@ -120,7 +120,11 @@ class Availability:
 
 async def availability(edition: str) -> list[Availability]:
     """Every ticket type of a public edition with its places left, in three queries."""
-    edition_id = await _edition_id(edition, None)
+    return await availability_of(await _edition_id(edition, None))
+
+
+async def availability_of(edition_id: int) -> list[Availability]:
+    """``availability`` for an edition already looked up."""
     types = await TicketType.select(TicketType.id, TicketType.slug).where(TicketType.edition == edition_id)
     links = await TicketTypeQuota.select(
         TicketTypeQuota.ticket_type, TicketTypeQuota.quota.size, TicketTypeQuota.quota.taken

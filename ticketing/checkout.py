@@ -46,10 +46,12 @@ class Started:
 
 
 async def start(
-    settings: Settings, queue: JobQueue, code: str, *, success_url: str, cancel_url: str, edition: str | None = None
+    settings: Settings, queue: JobQueue, code: str, *, order_url: str, edition: str | None = None
 ) -> Started:
-    """Begin paying the pending order of ``code``. ``Conflict`` (``not_pending``) once it is paid,
-    expired or cancelled; ``StripeUnavailable``/``StripeRefused`` when Stripe fails (nothing changes)."""
+    """Begin paying the pending order of ``code``; Stripe sends the buyer back to ``order_url`` (the
+    order page) with ``?notice=paid`` or ``?notice=cancelled``. ``Conflict`` (``not_pending``) once it
+    is paid, expired or cancelled; ``StripeUnavailable``/``StripeRefused`` when Stripe fails (nothing
+    changes)."""
     order = await order_by_code(code, edition)
     if order["status"] != "pending":
         raise Conflict(f"the order is {order['status']}, not waiting for payment", code="not_pending")
@@ -95,8 +97,8 @@ async def start(
             for line in lines
         ],
         expires_at=stripe_api.session_expiry(now),
-        success_url=success_url,
-        cancel_url=cancel_url,
+        success_url=f"{order_url}?notice=paid",
+        cancel_url=f"{order_url}?notice=cancelled",
     )
     if order["checkout_session"] != session.id:
         async with write_transaction():

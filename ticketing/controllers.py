@@ -15,9 +15,9 @@ from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.jobs import JobQueue
 from festival.settings import Settings
-from festival.web.http import site_url
 from ticketing import catalogue, checkout, orders, refunds, signing, webhooks
 from ticketing import schemas as s
+from ticketing.order_page import order_address
 
 PUBLIC = {"access": "public"}
 ORGANISER = {"access": "edition:organiser"}
@@ -79,10 +79,8 @@ class ReservationController(Controller):
         same one when asked again); otherwise pay at the box office before the reservation expires.
         409 ``not_pending`` once the order was paid, expired or cancelled."""
         order = await orders.order_by_code(code)
-        page = f"{site_url(request, settings)}/{order['edition.slug']}/orders/{code}"
-        started = await checkout.start(
-            settings, jobs, code, success_url=f"{page}?notice=paid", cancel_url=f"{page}?notice=cancelled"
-        )
+        page = order_address(request, settings, order["edition.slug"], code)
+        started = await checkout.start(settings, jobs, code, order_url=page)
         return s.PaymentOut(started.way, started.redirect_url, started.expires_at, page)
 
 

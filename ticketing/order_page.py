@@ -28,6 +28,25 @@ PRIVATE_HEADERS = [
 ]
 
 
+def order_address(request: Request[Any, Any, Any], settings: Settings, edition: str, code: str) -> str:
+    """The order page's full address (where Stripe sends the buyer back, what the API answers)."""
+    return f"{site_url(request, settings)}/{edition}/orders/{code}"
+
+
+async def pay_redirect(
+    request: Request[Any, Any, Any], settings: Settings, jobs: JobQueue, edition: str, code: str
+) -> Redirect:
+    """Where a buyer goes to pay a pending order: Stripe's page, or the order page (paid at once, the
+    box office, or ``?notice=payment-failed`` when Stripe failed: the places stay held)."""
+    try:
+        started = await checkout.start(
+            settings, jobs, code, order_url=order_address(request, settings, edition, code), edition=edition
+        )
+    except (stripe_api.StripeUnavailable, stripe_api.StripeRefused):
+        return Redirect(f"/{edition}/orders/{code}?notice=payment-failed", status_code=HTTP_303_SEE_OTHER)
+    return Redirect(started.redirect_url or f"/{edition}/orders/{code}", status_code=HTTP_303_SEE_OTHER)
+
+
 class OrderPageController(Controller):
     path = "/{edition:str}/orders/{code:str}"
     include_in_schema = False
@@ -87,19 +106,7 @@ class OrderPageController(Controller):
         jobs: NamedDependency[JobQueue],
     ) -> Redirect:
         """Back to Stripe's page for a pending order (the same Checkout Session while it lasts)."""
-        page = f"{site_url(request, settings)}/{edition}/orders/{code}"
-        try:
-            started = await checkout.start(
-                settings,
-                jobs,
-                code,
-                success_url=f"{page}?notice=paid",
-                cancel_url=f"{page}?notice=cancelled",
-                edition=edition,
-            )
-        except (stripe_api.StripeUnavailable, stripe_api.StripeRefused):
-            return Redirect(f"/{edition}/orders/{code}?notice=payment-failed", status_code=HTTP_303_SEE_OTHER)
-        return Redirect(started.redirect_url or f"/{edition}/orders/{code}", status_code=HTTP_303_SEE_OTHER)
+        return await pay_redirect(request, settings, jobs, edition, code)
 
     @post("/cancel", opt=PUBLIC, status_code=HTTP_303_SEE_OTHER)
     async def cancel(

@@ -22,20 +22,14 @@ from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.editions.services import edition_row
 from festival.errors import FestivalError, ValidationFailed
-from festival.i18n import LANGUAGES, format_money, gettext, localize
+from festival.i18n import LANGUAGES, N_, format_money, gettext, localize
 from festival.jobs import JobQueue
 from festival.settings import Settings
-from festival.web.http import site_url
 from ticketing import checkout, orders, refunds, sales, shop
+from ticketing.order_page import pay_redirect
 from ticketing.schemas import MAX_LINES, BuyerIn, LineIn
 
 PUBLIC = {"access": "public"}
-
-
-def N_(message: str) -> str:
-    return message
-
-
 STAFF = {"access": "edition:box-office"}  # the box office, and organisers
 ORGANISER = {"access": "edition:organiser"}
 Form = URLEncodedBody[dict[str, Any]]
@@ -95,7 +89,7 @@ def buyer_of(data: dict[str, Any], lang: str) -> BuyerIn:
 
 async def _shop_context(edition: str, lang: str, item: str | None, settings: Settings) -> dict[str, Any]:
     ed = await edition_row(edition, None)
-    entries = await shop.shop_entries(edition, lang, item)
+    entries = await shop.shop_entries(ed["id"], lang, item)
     return {
         "edition": ed,
         "edition_name": localize(ed["names"], lang),
@@ -148,15 +142,7 @@ class ShopController(Controller):
                 context=context | {"values": data} | _refusal(exc),
                 status_code=exc.status_code,
             )
-        page = f"{site_url(request, settings)}/{edition}/orders/{order.code}"
-        try:
-            started = await checkout.start(
-                settings, jobs, order.code, success_url=f"{page}?notice=paid", cancel_url=f"{page}?notice=cancelled"
-            )
-        except FestivalError:
-            # The places are held; the order page says so and offers "Pay now" again.
-            return Redirect(f"/{edition}/orders/{order.code}?notice=payment-failed", status_code=303)
-        return Redirect(started.redirect_url or f"/{edition}/orders/{order.code}", status_code=303)
+        return await pay_redirect(request, settings, jobs, edition, order.code)
 
 
 class SalesController(Controller):

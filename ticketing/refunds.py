@@ -48,17 +48,16 @@ class Refunded:
     refund_status: str  # requested (money on its way) / succeeded / none
 
 
-async def _lock_refundable(order_id: int, now: dt.datetime) -> str:
+async def _lock_refundable(order_id: int, now: dt.datetime) -> None:
     """Lock the order's row until the commit (refunds of one order queue behind each other, so the
-    count of tickets left is right) and return its status; ``Conflict`` unless it can be refunded."""
+    count of tickets left is right); ``Conflict`` unless it can be refunded."""
     rows = (
         await Order.update({Order.updated_at: now})
         .where((Order.id == order_id) & Order.status.is_in(list(REFUNDABLE)))
-        .returning(Order.status)
+        .returning(Order.id)
     )
     if not rows:
         raise Conflict("only a paid order can be refunded", code="not_refundable")
-    return str(rows[0]["status"])
 
 
 async def places_of(ticket_types: Sequence[int]) -> dict[int, int]:
@@ -100,12 +99,7 @@ async def refund_tickets(
     now = _now()
     async with write_transaction():
         await _lock_refundable(order["id"], now)
-        revoking = Ticket.update({Ticket.status: "revoked", Ticket.revoked_at: now}).where(
-            (Ticket.order == order["id"]) & (Ticket.status == "valid")
-        )
-        if tickets is not None:
-            revoking = revoking.where(Ticket.secret.is_in(list(tickets)))
-        revoked = await revoking.returning(Ticket.secret, Ticket.ticket_type)
+        revoked, released = await revoke(order["id"], now, tickets)
         if not revoked:
             raise Conflict("these tickets are already refunded", code="already_refunded")
         prices = {
@@ -115,20 +109,33 @@ async def refund_tickets(
             )
         }
         amount = sum(prices[t["ticket_type"]] for t in revoked)
-        released = await quotas.give_back(order["id"], await places_of([t["ticket_type"] for t in revoked]))
         left = await Ticket.count().where((Ticket.order == order["id"]) & (Ticket.status == "valid"))
         status = "partly_refunded" if left else "refunded"
         await Order.update({Order.status: status, Order.refunded_minor: Order.refunded_minor + amount}).where(
             Order.id == order["id"]
         )
-        refund = await _new_refund(order, amount, [t["secret"] for t in revoked], actor.email, now, automatic=False)
+        secrets = [t["secret"] for t in revoked]
+        refund = (
+            await _new_refund(
+                order["id"],
+                order["payment_provider"],
+                order["payment_reference"],
+                amount,
+                order["currency"],
+                now,
+                tickets=secrets,
+                actor=actor.email,
+            )
+            if amount
+            else None  # free tickets: nothing goes back
+        )
         await record(
             order["id"],
             "refunded" if status == "refunded" else "partly_refunded",
             actor.email,
             now,
             amount_minor=amount,
-            tickets=[t["secret"] for t in revoked],
+            tickets=secrets,
             reason=reason,
         )
     if refund is not None and refund.status == "requested":
@@ -144,21 +151,42 @@ async def refund_tickets(
     )
 
 
+async def revoke(order_id: int, now: dt.datetime, tickets: Sequence[str] | None = None) -> tuple[list[Any], int]:
+    """Revoke the order's valid tickets (those of ``tickets``' secrets, or all) and give their places
+    back, in the caller's transaction; returns the revoked rows (secret, ticket type) and the places.
+    A ticket is revoked by one guarded update: two refunds of it revoke and give back once."""
+    revoking = Ticket.update({Ticket.status: "revoked", Ticket.revoked_at: now}).where(
+        (Ticket.order == order_id) & (Ticket.status == "valid")
+    )
+    if tickets is not None:
+        revoking = revoking.where(Ticket.secret.is_in(list(tickets)))
+    revoked = await revoking.returning(Ticket.secret, Ticket.ticket_type)
+    released = await quotas.give_back(order_id, await places_of([t["ticket_type"] for t in revoked]))
+    return list(revoked), released
+
+
 async def _new_refund(
-    order: dict[str, Any], amount: int, tickets: list[str], actor: str, now: dt.datetime, *, automatic: bool
-) -> Refund | None:
-    if amount == 0:
-        return None  # free tickets: nothing goes back
-    provider = order["payment_provider"]
+    order_id: int,
+    provider: str,
+    reference: str,
+    amount: int,
+    currency: str,
+    now: dt.datetime,
+    *,
+    tickets: list[str] | None = None,
+    actor: str = "automatic",
+) -> Refund:
+    """A refund of ``amount`` of the payment ``reference``: of ``tickets`` (an organiser's), or of the
+    whole payment (``automatic``). The box office hands the money back at the desk when it records
+    the refund (``succeeded``); Stripe's is ``requested`` until Stripe says."""
     refund = Refund(
-        order=order["id"],
+        order=order_id,
         provider=provider,
-        payment_reference=order["payment_reference"],
+        payment_reference=reference,
         amount_minor=amount,
-        currency=order["currency"],
-        tickets=tickets,
-        automatic=automatic,
-        # The box office hands the money back at the desk when it records the refund.
+        currency=currency,
+        tickets=tickets or [],
+        automatic=tickets is None,
         status="requested" if provider == "stripe" else "succeeded",
         actor=actor,
         created_at=now,
@@ -182,22 +210,9 @@ async def refund_payment(
     """Give back a whole payment that bought no tickets (automatic; once per payment, however often
     its webhook arrives). Returns the refund's id."""
     now = _now()
-    refund = Refund(
-        order=order_id,
-        provider=provider,
-        payment_reference=reference,
-        amount_minor=amount_minor,
-        currency=currency,
-        tickets=[],
-        automatic=True,
-        status="requested" if provider == "stripe" else "succeeded",
-        actor="automatic",
-        created_at=now,
-        updated_at=now,
-    )
     try:
         async with write_transaction():
-            await refund.save()
+            refund = await _new_refund(order_id, provider, reference, amount_minor, currency, now)
             await record(
                 order_id, "automatic_refund", "automatic", now, amount_minor=amount_minor, reference=reference, why=why
             )
@@ -258,34 +273,29 @@ async def execute(settings: Settings, refund_id: int) -> str:
     except stripe_api.StripeUnavailable as exc:
         raise TransientError(str(exc)) from exc
     except stripe_api.StripeRefused as exc:
-        async with write_transaction():
-            await Refund.update({Refund.status: "failed", Refund.error: str(exc)[:500], Refund.updated_at: now}).where(
-                (Refund.id == refund_id) & (Refund.status == "requested")
-            )
-            await record(row["order"], "refund_failed", "stripe", now, refund=refund_id, error=str(exc)[:500])
         logger.error("refund %s of order %s failed: %s", refund_id, row["order"], exc)
+        await mark(refund_id, "", "failed", "stripe", now, error=str(exc)[:500])
         return "failed"
-    status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(made.status, "requested")
-    await mark(refund_id, made.id, status, "stripe", now)
-    return status
+    status = stripe_api.REFUND_OUTCOMES.get(made.status)
+    if status is not None:
+        await mark(refund_id, made.id, status, "stripe", now)
+    return status or "requested"  # pending at Stripe: its refund.updated event ends it
 
 
-async def mark(refund_id: int, reference: str, status: str, actor: str, now: dt.datetime) -> None:
-    """Stripe says how a refund went (its answer, or a charge.refunded webhook); written once per change."""
+async def mark(refund_id: int, reference: str, status: str, actor: str, now: dt.datetime, error: str = "") -> None:
+    """How a refund ended (Stripe's answer, or its ``refund.*`` event): written once, from ``requested``."""
     async with write_transaction():
         changed = (
-            await Refund.update({Refund.status: status, Refund.reference: reference, Refund.updated_at: now})
+            await Refund.update(
+                {Refund.status: status, Refund.reference: reference, Refund.error: error, Refund.updated_at: now}
+            )
             .where((Refund.id == refund_id) & (Refund.status == "requested"))
             .returning(Refund.order, Refund.automatic, Refund.amount_minor, Refund.payment_reference)
         )
         if not changed:
             return
         row = changed[0]
-        await record(row["order"], f"refund_{status}", actor, now, refund=refund_id, reference=reference)
+        detail = {"error": error} if error else {}
+        await record(row["order"], f"refund_{status}", actor, now, refund=refund_id, reference=reference, **detail)
         if row["automatic"] and status == "succeeded":
             await _automatic_refund_done(row["order"], row["payment_reference"], row["amount_minor"], now)
-
-
-async def refunds_of(code: str, edition: str) -> list[dict[str, Any]]:
-    order = await order_by_code(code, edition)
-    return list(await Refund.select().where(Refund.order == order["id"]).order_by(Refund.id))

@@ -9,10 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from festival.editions.services import edition_row
 from festival.i18n import format_money, localize
 from schedule.times import local
-from ticketing.catalogue import State, availability
+from ticketing.catalogue import State, availability_of
 from ticketing.tables import TicketType
 
 Sale = Literal["open", "not_yet", "closed"]
@@ -43,11 +42,10 @@ class ShopEntry:
     starts_at_local: dt.datetime | None
 
 
-async def shop_entries(edition: str, lang: str, item: str | None = None) -> list[ShopEntry]:
-    """The ticket types of ``edition`` (only those of ``item``'s slots when given), slot tickets first
-    by time, then day and festival passes, then registrations. ``NotFound`` for a hidden edition."""
-    ed = await edition_row(edition, None)
-    left = {a.ticket_type: a for a in await availability(edition)}
+async def shop_entries(edition_id: int, lang: str, item: str | None = None) -> list[ShopEntry]:
+    """The ticket types of an edition the caller looked up (only those of ``item``'s slots when
+    given), slot tickets first by time, then day and festival passes, then registrations."""
+    left = {a.ticket_type: a for a in await availability_of(edition_id)}
     rows = await (
         TicketType.select(
             TicketType.slug,
@@ -65,7 +63,7 @@ async def shop_entries(edition: str, lang: str, item: str | None = None) -> list
             TicketType.slot._.venue._.names,
             TicketType.slot._.venue._.time_zone,
         )
-        .where(TicketType.edition == ed["id"])
+        .where(TicketType.edition == edition_id)
         .output(load_json=True)
     )
     now = _now()

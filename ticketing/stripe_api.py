@@ -182,6 +182,14 @@ async def expire_session(settings: Settings, session_id: str) -> str:
     return str(session.status)
 
 
+# A Stripe refund's status as ours: ended well or badly; the others (pending, requires_action) wait.
+REFUND_OUTCOMES: Mapping[str, Literal["succeeded", "failed"]] = {
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "canceled": "failed",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RefundResult:
     id: str

@@ -110,14 +110,15 @@ async def order_tickets(
         .first()
     )
     preferred = json_value(ed["languages"]) if ed else []
+    lines = await OrderLine.select().where(OrderLine.order == order["id"]).order_by(OrderLine.id)
+    # Only the order's own ticket types and slots (an edition sells hundreds).
     types = {
         r["id"]: r
-        for r in await TicketType.select(TicketType.id, TicketType.names, TicketType.slot, TicketType.edition).where(
-            TicketType.edition == order["edition"]
+        for r in await TicketType.select(TicketType.id, TicketType.names, TicketType.slot).where(
+            TicketType.id.is_in([line["ticket_type"] for line in lines] or [0])
         )
     }
     slots = await _slots([t["slot"] for t in types.values() if t["slot"] is not None], lang, preferred)
-    lines = await OrderLine.select().where(OrderLine.order == order["id"]).order_by(OrderLine.id)
     tickets = await Ticket.select().where(Ticket.order == order["id"]).order_by(Ticket.id)
 
     def name(type_id: int) -> str:

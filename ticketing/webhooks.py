@@ -38,7 +38,7 @@ from festival.jobs import JobQueue
 from festival.settings import Settings
 from ticketing import checkout, quotas, refunds, stripe_api
 from ticketing.orders import move, order_by_code, record
-from ticketing.tables import Order, Refund, StripeEvent, Ticket
+from ticketing.tables import Order, Refund, StripeEvent
 
 logger = logging.getLogger(__name__)
 
@@ -185,11 +185,7 @@ async def _charge_order(charge: dict[str, Any]) -> dict[str, Any] | None:
     whose payment is not booked yet; None for a charge that is not ours."""
     intent = charge.get("payment_intent")
     if intent:
-        row = (
-            await Order.select(Order.id, Order.code, Order.status, Order.paid_minor, Order.currency)
-            .where(Order.payment_reference == str(intent))
-            .first()
-        )
+        row = await Order.select(Order.id, Order.status).where(Order.payment_reference == str(intent)).first()
         if row is not None:
             return dict(row)
         automatic = await Refund.select(Refund.order).where(Refund.payment_reference == str(intent)).first()
@@ -200,14 +196,11 @@ async def _charge_order(charge: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-REFUND_STATUSES = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
-
-
 async def _refund_changed(refund: dict[str, Any]) -> str:
     """A refund of ours (its metadata names it) succeeded or failed at Stripe: written down once.
     Refunds Stripe answered as ``pending`` (some payment methods) end here."""
     ours = str((refund.get("metadata") or {}).get("refund", ""))
-    status = REFUND_STATUSES.get(str(refund.get("status")))
+    status = stripe_api.REFUND_OUTCOMES.get(str(refund.get("status")))
     if not ours.isdigit():
         return "not_ours"
     if status is None:
@@ -238,12 +231,7 @@ async def _charge_refunded(charge: dict[str, Any]) -> str:
     async with write_transaction():
         await record(order["id"], "refunded_at_stripe", "stripe", now, amount_refunded=refunded, ours=asked)
         if charge.get("refunded") and order["status"] in ("paid", "partly_refunded"):
-            revoked = (
-                await Ticket.update({Ticket.status: "revoked", Ticket.revoked_at: now})
-                .where((Ticket.order == order["id"]) & (Ticket.status == "valid"))
-                .returning(Ticket.ticket_type)
-            )
-            await quotas.give_back(order["id"], await refunds.places_of([t["ticket_type"] for t in revoked]))
+            await refunds.revoke(order["id"], now)
             await Order.update({Order.status: "refunded", Order.refunded_minor: refunded, Order.updated_at: now}).where(
                 (Order.id == order["id"]) & Order.status.is_in(["paid", "partly_refunded"])
             )

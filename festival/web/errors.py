@@ -14,16 +14,11 @@ from litestar.response import Redirect, Template
 
 from festival.database import is_unique_violation
 from festival.errors import FestivalError
-from festival.i18n import gettext
+from festival.i18n import N_, gettext
 
 log = logging.getLogger("festival.errors")
 
 PROBLEM_JSON = "application/problem+json"
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation where it is defined; it is translated where it is shown."""
-    return message
 
 
 _TITLES = {
