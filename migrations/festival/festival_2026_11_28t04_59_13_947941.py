@@ -76,9 +76,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="festival", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="festival", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ApiToken",
@@ -108,9 +106,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Venue", tablename="festival_venue", schema=None, columns=None
-    )
+    manager.add_table(class_name="Venue", tablename="festival_venue", schema=None, columns=None)
 
     manager.add_table(
         class_name="Membership",
