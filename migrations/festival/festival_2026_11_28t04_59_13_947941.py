@@ -76,7 +76,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="festival", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="festival", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="ApiToken",
@@ -106,7 +108,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Venue", tablename="festival_venue", schema=None, columns=None)
+    manager.add_table(
+        class_name="Venue", tablename="festival_venue", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="Membership",

@@ -10,7 +10,9 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="festival", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="festival", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="EmailMessage",

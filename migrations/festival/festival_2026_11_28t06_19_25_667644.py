@@ -24,7 +24,9 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="festival", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="festival", description=DESCRIPTION
+    )
 
     manager.add_column(
         table_class_name="ApiToken",

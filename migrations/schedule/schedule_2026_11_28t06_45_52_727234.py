@@ -78,9 +78,13 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="schedule", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="schedule", description=DESCRIPTION
+    )
 
-    manager.add_table(class_name="Slot", tablename="schedule_slot", schema=None, columns=None)
+    manager.add_table(
+        class_name="Slot", tablename="schedule_slot", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="ItemPerformer",

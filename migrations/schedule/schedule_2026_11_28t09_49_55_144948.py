@@ -52,7 +52,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="schedule", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="schedule", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="CalendarFeed",
@@ -61,7 +63,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Star", tablename="schedule_star", schema=None, columns=None)
+    manager.add_table(
+        class_name="Star", tablename="schedule_star", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="CalendarFeed",

@@ -77,7 +77,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="ticketing", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="ticketing", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="TicketTypeQuota",
@@ -86,7 +88,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Order", tablename="ticketing_order", schema=None, columns=None)
+    manager.add_table(
+        class_name="Order", tablename="ticketing_order", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="OrderLine",
@@ -109,7 +113,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Quota", tablename="ticketing_quota", schema=None, columns=None)
+    manager.add_table(
+        class_name="Quota", tablename="ticketing_quota", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="TicketTypeQuota",

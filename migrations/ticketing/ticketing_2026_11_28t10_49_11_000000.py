@@ -18,8 +18,8 @@ STATEMENTS = [
     "CREATE UNIQUE INDEX IF NOT EXISTS ticketing_ticket_type_quota_unique"
     " ON ticketing_ticket_type_quota (ticket_type, quota)",
     "CREATE INDEX IF NOT EXISTS ticketing_order_pending ON ticketing_order (status, expires_at)",
-    'CREATE INDEX IF NOT EXISTS ticketing_order_line_order ON ticketing_order_line ("order")',
-    'CREATE INDEX IF NOT EXISTS ticketing_quota_hold_order ON ticketing_quota_hold ("order")',
+    "CREATE INDEX IF NOT EXISTS ticketing_order_line_order ON ticketing_order_line (\"order\")",
+    "CREATE INDEX IF NOT EXISTS ticketing_quota_hold_order ON ticketing_quota_hold (\"order\")",
 ]
 BACKWARDS = [
     "DROP INDEX IF EXISTS ticketing_quota_edition_slug",

@@ -38,7 +38,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="ticketing", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="ticketing", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="Ticket",
