@@ -30,28 +30,30 @@ from typing import Any
 from piccolo.querystring import QueryString
 
 from festival.database import current_engine, is_unique_violation, write_transaction
+from festival.i18n import N_
 from ticketing import signing, ticket_keys
 from ticketing.checkin_lists import ListRules, rules
 from ticketing.devices import GateDevice
 
+# In English for the API; marked for translation where pages show them (the check-in dashboard).
 REASONS = {
-    "admitted": "Admitted",
-    "exited": "Exit recorded",
-    "already_admitted": "Already admitted",
-    "wrong_list": "Not valid at this gate",
-    "other_edition": "A ticket of another event",
-    "not_yet_valid": "Not valid yet",
-    "no_longer_valid": "No longer valid",
-    "revoked": "Revoked: refunded or cancelled",
-    "unpaid": "Not paid",
-    "unknown_ticket": "No such ticket",
-    "bad_signature": "Forged or altered ticket",
-    "unknown_key": "Signed by an unknown key",
-    "unreadable": "Not a ticket",
-    "nonce_reused": "Scan id already used for another ticket",
-    "exit_not_allowed": "This list records no exits",
-    "not_inside": "Not checked in",
-    "not_admitted_offline": "Turned away offline",
+    "admitted": N_("Admitted"),
+    "exited": N_("Exit recorded"),
+    "already_admitted": N_("Already admitted"),
+    "wrong_list": N_("Not valid at this gate"),
+    "other_edition": N_("A ticket of another event"),
+    "not_yet_valid": N_("Not valid yet"),
+    "no_longer_valid": N_("No longer valid"),
+    "revoked": N_("Revoked: refunded or cancelled"),
+    "unpaid": N_("Not paid"),
+    "unknown_ticket": N_("No such ticket"),
+    "bad_signature": N_("Forged or altered ticket"),
+    "unknown_key": N_("Signed by an unknown key"),
+    "unreadable": N_("Not a ticket"),
+    "nonce_reused": N_("Scan id already used for another ticket"),
+    "exit_not_allowed": N_("This list records no exits"),
+    "not_inside": N_("Not checked in"),
+    "not_admitted_offline": N_("Turned away offline"),
 }
 OK = frozenset({"admitted", "exited"})
 PAID = frozenset({"paid", "partly_refunded"})

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post, put
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody
@@ -18,7 +18,7 @@ from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.settings import Settings
 from festival.web.http import site_url
-from ticketing import checkin, checkin_lists, checkin_sync, devices
+from ticketing import checkin, checkin_lists, checkin_stats, checkin_sync, devices
 from ticketing import checkin_schemas as s
 from ticketing.checkin import ScanRequest, ScanResult
 from ticketing.devices import GateDevice, ScanLimiter
@@ -123,6 +123,23 @@ class DeviceController(Controller):
         await devices.revoke(actor, edition, device_id)
 
 
+class CheckinStatsController(Controller):
+    path = "/api/v1/editions/{edition:str}/checkin"
+    tags = ["Check-in"]
+
+    @get(
+        "/stats",
+        guards=[guards.edition_role(Role.ORGANISER)],
+        opt=ORGANISER,
+        summary="The check-in dashboard's numbers",
+        cache_control=CacheControlHeader(no_store=True),
+    )
+    async def stats(self, edition: FromPath[str], actor: NamedDependency[Principal]) -> checkin_stats.CheckinStats:
+        """Admitted against capacity per list and gate, scans per minute (last 30), refusals by
+        result, offline scans and conflicts, devices with their last scan."""
+        return await checkin_stats.checkin_stats(actor, edition)
+
+
 class ScanController(Controller):
     path = "/api/v1/scan"
     tags = ["Check-in"]
@@ -150,4 +167,4 @@ class ScanController(Controller):
         return s.ScanBatchOut([_out(r) for r in await checkin.scan_batch(device, requests)])
 
 
-CONTROLLERS = [CheckinListController, DeviceController, ScanController]
+CONTROLLERS = [CheckinListController, DeviceController, CheckinStatsController, ScanController]
