@@ -49,6 +49,7 @@ from schedule import feed_controllers as schedule_feeds
 from schedule import manage as schedule_manage
 from schedule import pages as schedule_pages
 from ticketing import checkin_controllers as ticketing_checkin
+from ticketing import checkin_page as ticketing_checkin_page
 from ticketing import controllers as ticketing_controllers
 from ticketing import order_page as ticketing_order_page
 from ticketing import pages as ticketing_pages
@@ -142,6 +143,7 @@ def create_app(
             *schedule_feeds.CONTROLLERS,
             *ticketing_controllers.CONTROLLERS,
             *ticketing_checkin.CONTROLLERS,
+            *ticketing_checkin_page.CONTROLLERS,
             *ticketing_pages.CONTROLLERS,
             *ticketing_order_page.CONTROLLERS,
             create_static_files_router(

@@ -8,6 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from festival.auth.principal import Principal
 from festival.database import is_unique_violation, write_transaction
@@ -159,6 +160,56 @@ async def lists_of(edition: str, actor: Principal | None) -> list[CheckinListOut
         )
         for r in rows
     ]
+
+
+async def list_of(edition: str, slug: str, actor: Principal | None) -> CheckinListOut:
+    """One list of the edition by its slug; ``NotFound`` (``list_not_found``)."""
+    found = next((x for x in await lists_of(edition, actor) if x.slug == slug), None)
+    if found is None:
+        raise NotFound(f"{edition} has no check-in list {slug!r}", code="list_not_found")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str  # a ticket type's slug, a slot's uid
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListChoices:
+    """What a list can admit, for the list form: the edition's ticket types, and the slots that have
+    tickets (labelled with their item, venue and start on the venue's clock)."""
+
+    time_zone: str
+    ticket_types: list[Choice]
+    slots: list[Choice]
+
+
+async def list_choices(edition: str, actor: Principal | None, lang: str) -> ListChoices:
+    ed = await edition_row(edition, actor)
+    preferred = list(json_value(ed["languages"]))
+    types = await TicketType.select(
+        TicketType.slug, TicketType.names, TicketType.slot, TicketType.slot.starts_at
+    ).where(TicketType.edition == ed["id"])
+    # Passes first, then by the slot's start (the engines sort NULL differently: sorted here).
+    types.sort(
+        key=lambda t: (t["slot"] is not None, t["slot.starts_at"] or dt.datetime.min.replace(tzinfo=dt.UTC), t["slug"])
+    )
+    slot_rows = await Slot.select(
+        Slot.id, Slot.uid, Slot.starts_at, Slot.item.titles, Slot.venue.names, Slot.venue.time_zone
+    ).where(Slot.id.is_in(sorted({t["slot"] for t in types if t["slot"] is not None}) or [0]))
+    slots = []
+    for r in sorted(slot_rows, key=lambda r: (r["starts_at"], r["id"])):
+        starts = r["starts_at"].astimezone(ZoneInfo(r["venue.time_zone"]))
+        title = localize(json_value(r["item.titles"]), lang, preferred)
+        venue = localize(json_value(r["venue.names"]), lang, preferred)
+        slots.append(Choice(str(r["uid"]), f"{starts:%Y-%m-%d %H:%M} {title} · {venue}"))
+    return ListChoices(
+        time_zone=ed["time_zone"],
+        ticket_types=[Choice(t["slug"], localize(json_value(t["names"]), lang, preferred)) for t in types],
+        slots=slots,
+    )
 
 
 _rules_cache: dict[int, tuple[float, ListRules | None]] = {}
