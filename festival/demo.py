@@ -362,7 +362,11 @@ ACCOUNTS = [
 ]
 
 # Later parts add their own demo data here: async functions run after the core data, in this order.
-DEMO_EXTENSIONS: tuple[str, ...] = ("schedule.demo:load_programme", "ticketing.demo:load_shop")
+DEMO_EXTENSIONS: tuple[str, ...] = (
+    "schedule.demo:load_programme",
+    "ticketing.demo:load_shop",
+    "ticketing.demo:load_checkin",
+)
 
 
 def _now() -> dt.datetime:

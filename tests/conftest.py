@@ -185,9 +185,11 @@ async def demo(db: Any) -> Any:
 
 
 async def empty_shop() -> None:
-    """Take the demo's ticket types and quotas away, for tests that build their own catalogue."""
-    from ticketing.tables import Quota, TicketType, TicketTypeQuota
+    """Take the demo's ticket types and quotas (and the check-in lists naming them) away, for tests that
+    build their own catalogue."""
+    from ticketing.tables import CheckinList, Quota, TicketType, TicketTypeQuota
 
+    await CheckinList.delete(force=True)
     await TicketTypeQuota.delete(force=True)
     await TicketType.delete(force=True)
     await Quota.delete(force=True)

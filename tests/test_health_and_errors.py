@@ -127,6 +127,7 @@ async def test_demo_data_twice_changes_nothing(db: Any) -> None:
         "performers": 18,
         "slots": 67,
         "ticket_types": 29,
+        "checkin_lists": 7,
     }
     counts = [await t.count() for t in tables]
     stamps = await Edition.select(Edition.slug, Edition.updated_at).order_by(Edition.slug)

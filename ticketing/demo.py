@@ -1,6 +1,8 @@
 """Demo ticket shop: every confirmed public run of a ticketed item gets a ticket (a quota of its
 seats), every run of an item with free registration a free registration, and each edition a
-festival pass. Prices in the edition's currency. Idempotent, like the rest of the demo.
+festival pass. Prices in the edition's currency. Check-in: per edition a festival-pass list at the
+festival's gates (re-entry after an exit scan) and a list per venue with tickets, admitting its
+slots' tickets at its doors. Idempotent, like the rest of the demo.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from festival.tables import Edition
 from schedule.demo import DEMO_ACTOR
 from schedule.tables import Slot
 from schedule.times import local
-from ticketing import catalogue
+from ticketing import catalogue, checkin_lists
+from ticketing.checkin_schemas import CheckinListIn
 from ticketing.schemas import TicketTypeIn
-from ticketing.tables import Quota, TicketType
+from ticketing.tables import CheckinList, Quota, TicketType
 
 # Per edition: price of a ticket and of the festival pass (minor units), and the pass's size.
 PRICES = {"hsf-2027": (2500, 9900, 300), "moi-helsinki-2027": (18000, 68000, 200)}
@@ -27,6 +30,16 @@ REGISTRATION_NAMES = {
     "fi": "Maksuton ilmoittautuminen",
     "sv": "Gratis anmälan",
     "zh": "免费登记",
+}
+
+# Check-in: the gates of the festival-pass list, and the doors of venues (others get one "Door").
+PASS_GATES = {"hsf-2027": ["Narinkkatori gate", "Senate Square gate"], "moi-helsinki-2027": ["Xidan gate", "798 gate"]}
+VENUE_GATES = {
+    "musiikkitalo": ["Main entrance", "Mannerheimintie door"],
+    "oodi": ["Main door"],
+    "caisa": ["Entrance"],
+    "kansalaistori": ["Registration tent"],
+    "beijing-concert-hall": ["East door", "West door"],
 }
 
 
@@ -110,3 +123,45 @@ async def load_shop() -> dict[str, int]:
             )
             made += 1
     return {"ticket_types": made}
+
+
+async def load_checkin() -> dict[str, int]:
+    """Add the demo's check-in lists where missing; return how many were made."""
+    made = 0
+    for edition_slug in PRICES:
+        ed = await Edition.select(Edition.id).where(Edition.slug == edition_slug).first()
+        if ed is None:
+            continue
+        ticketed = await TicketType.select(TicketType.slot).where(
+            (TicketType.edition == ed["id"]) & TicketType.slot.is_not_null()
+        )
+        slots = await (
+            Slot.select(Slot.uid, Slot.venue.slug, Slot.venue.names)
+            .where(Slot.id.is_in([t["slot"] for t in ticketed] or [0]))
+            .order_by(Slot.starts_at)
+            .output(load_json=True)
+        )
+        venues: dict[str, tuple[str, list[str]]] = {}
+        for row in slots:
+            name = row["venue.names"].get("en") or row["venue.slug"]
+            venues.setdefault(row["venue.slug"], (name, []))[1].append(str(row["uid"]))
+        wanted = [
+            CheckinListIn(
+                slug="festival-pass",
+                name="Festival pass",
+                ticket_types=["festival-pass"],
+                gates=PASS_GATES[edition_slug],
+                reentry=True,
+                exit_scans=True,
+            ),
+            *(
+                CheckinListIn(slug=venue, name=name, slots=uids, gates=VENUE_GATES.get(venue, ["Door"]))
+                for venue, (name, uids) in venues.items()
+            ),
+        ]
+        for data in wanted:
+            if await CheckinList.exists().where((CheckinList.edition == ed["id"]) & (CheckinList.slug == data.slug)):
+                continue
+            await checkin_lists.save_list(DEMO_ACTOR, edition_slug, data)
+            made += 1
+    return {"checkin_lists": made}
