@@ -283,6 +283,7 @@ def _print_banner(settings: Settings, host: str, port: int, has_demo: bool, trus
         lines.insert(-1, f"  Calendars:  {base}/hsf-2027/calendars/   (feed: {base}/calendars/hsf-2027.ics)")
         lines.insert(-1, f"  Timetable:  {base}/hsf-2027/manage/   (organisers: build and publish the programme)")
         lines.insert(-1, f"  Tickets:    {base}/hsf-2027/tickets   (staff: {base}/hsf-2027/manage/tickets)")
+        lines.insert(-1, f"  Check-in:   {base}/hsf-2027/manage/checkin   (dashboard; gate staff pair devices there)")
         lines.append(f"              sign in as organiser@{DEMO_DOMAIN} / {DEMO_PASSWORD}")
         lines.append(f"              (every role: `festival demo --accounts`; superuser admin@{DEMO_DOMAIN})")
     lines += [
