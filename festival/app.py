@@ -51,6 +51,7 @@ from schedule import pages as schedule_pages
 from ticketing import controllers as ticketing_controllers
 from ticketing import order_page as ticketing_order_page
 from ticketing import pages as ticketing_pages
+from ticketing import scan_page as ticketing_scan_page
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 VERSION = "0.1.0"
@@ -139,6 +140,7 @@ def create_app(
             *ticketing_controllers.CONTROLLERS,
             *ticketing_pages.CONTROLLERS,
             *ticketing_order_page.CONTROLLERS,
+            *ticketing_scan_page.CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], opt={"access": "public"}, include_in_schema=False
             ),
