@@ -324,8 +324,8 @@ async function handle(text) {
     }
     if (!outcome) {
       const local = await decideOffline(scan);
-      const decided = local.result !== "no_data";
-      Object.assign(scan, { offline: true, local_result: decided ? local.result : "", state: "queued", result: local.result });
+      // Even "no_data" is what the gate did (turned the ticket away): the server records it so.
+      Object.assign(scan, { offline: true, local_result: local.result, state: "queued", result: local.result });
       outcome = { ...local, offline: true };
     }
     await store.putScan(scan);

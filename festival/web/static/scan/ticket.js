@@ -1,6 +1,7 @@
 // A ticket's QR payload and the offline decision (docs/checkin.md): the same checks, in the same
 // order and with the same result codes, as the server's ticketing/checkin.py, from the offline
-// package alone. Pure functions but for WebCrypto, so a benchmark can import them too.
+// package alone (which cannot tell unknown_ticket or unpaid: the server does when the scan is
+// uploaded). Pure functions but for WebCrypto, so a benchmark can import them too.
 
 export const VERSION = 2;
 export const PAYLOAD_CHARS = 140;
@@ -99,14 +100,15 @@ function seconds(iso) {
   return iso ? Date.parse(iso) / 1000 : null;
 }
 
-// The window in which `list` admits a ticket of this claim, in Unix seconds [from, until).
+// The window in which `list` admits a ticket of this claim, in Unix seconds [from, until): the
+// signed window, narrowed to the slot's doors when the type has a slot and to the list's bounds.
 function windowOf(pkg, list, claim) {
   const slot = pkg.slot_times && pkg.slot_times[String(claim.ticketTypeId)];
   let from = claim.validFrom;
   let until = claim.validUntil;
   if (slot) {
-    from = seconds(slot[0]) - 60 * (list.doors_open_min || 0);
-    until = seconds(slot[1]) + 60 * (list.doors_close_min || 0);
+    from = Math.max(from, seconds(slot[0]) - 60 * (list.doors_open_min || 0));
+    until = Math.min(until, seconds(slot[1]) + 60 * (list.doors_close_min || 0));
   }
   if (list.valid_from) from = Math.max(from, seconds(list.valid_from));
   if (list.valid_until) until = Math.min(until, seconds(list.valid_until));
@@ -126,20 +128,20 @@ export async function decide({ pkg, keys, listId, direction, text, known, now })
     admittedGate: "",
     ...extra,
   });
+  const list = (pkg.lists || []).find((l) => l.id === listId);
+  if (!list) return outcome("wrong_list");
   if (!read) return outcome("unreadable");
   const claim = read.claim;
-  // The device holds its own edition's keys only: a ticket of another edition is refused as the
-  // server refuses it, without a key to check it against.
+  // Before the key, as the server does (the device holds its own edition's keys only).
   if (claim.editionId !== pkg.edition.id) return outcome("other_edition");
   const key = keys.get(claim.keyId);
   if (!key) return outcome("unknown_key");
   if (!(await verifySignature(key, read))) return outcome("bad_signature");
-  const list = (pkg.lists || []).find((l) => l.id === listId);
-  if (!list) return outcome("wrong_list");
   if ((pkg.revoked || []).includes(claim.ticketId)) return outcome("revoked");
   if (!list.ticket_types.includes(claim.ticketTypeId)) return outcome("wrong_list");
   const admission = known.get(`${list.id}:${claim.ticketId}`);
   if (direction === "exit") {
+    // Leaving is recorded at any time: no window.
     if (!list.exit_scans) return outcome("exit_not_allowed");
     if (!admission || !admission.inside) return outcome("not_inside");
     return outcome("exited");
