@@ -48,10 +48,12 @@ from schedule import controllers as schedule_controllers
 from schedule import feed_controllers as schedule_feeds
 from schedule import manage as schedule_manage
 from schedule import pages as schedule_pages
+from ticketing import checkin_controllers as ticketing_checkin
 from ticketing import controllers as ticketing_controllers
 from ticketing import order_page as ticketing_order_page
 from ticketing import pages as ticketing_pages
 from ticketing import scan_page as ticketing_scan_page
+from ticketing.devices import create_scan_limiter
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 VERSION = "0.1.0"
@@ -111,6 +113,7 @@ def create_app(
     database.use_engine(db_engine)
     queue = jobs or create_queue(settings)
     throttle = create_throttle(settings.redis_url, settings.login_attempts_per_minute)
+    scan_limiter = create_scan_limiter(settings.redis_url, settings.scans_per_device_per_minute)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -120,6 +123,7 @@ def create_app(
             await queue.start()
             stack.push_async_callback(queue.close)
             stack.push_async_callback(throttle.close)
+            stack.push_async_callback(scan_limiter.close)
             _freeze_startup_objects()
             yield
 
@@ -138,6 +142,7 @@ def create_app(
             *schedule_pages.CONTROLLERS,
             *schedule_feeds.CONTROLLERS,
             *ticketing_controllers.CONTROLLERS,
+            *ticketing_checkin.CONTROLLERS,
             *ticketing_pages.CONTROLLERS,
             *ticketing_order_page.CONTROLLERS,
             *ticketing_scan_page.CONTROLLERS,
@@ -197,7 +202,7 @@ def create_app(
         ),
         # Routes with opt["skip_compression"] send bytes they compressed once (calendar feeds).
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),
-        state=State({"settings": settings, "jobs": queue, "throttle": throttle}),
+        state=State({"settings": settings, "jobs": queue, "throttle": throttle, "scan_limiter": scan_limiter}),
         lifespan=[lifespan],
         debug=False,
     )

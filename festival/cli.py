@@ -549,5 +549,47 @@ def token_list() -> None:
         click.echo(f"{info.id:>4}  {info.prefix}…  {info.user_email:<40} {info.name}  ({state})")
 
 
+@main.group("ticket-keys")
+def ticket_keys_group() -> None:
+    """The editions' ticket signing keys (QR codes; docs/checkin.md)."""
+
+
+@ticket_keys_group.command("list")
+@click.argument("edition")
+def ticket_keys_list(edition: str) -> None:
+    """The keys of EDITION that verify its tickets, the signing one first."""
+
+    async def work() -> list[str]:
+        from ticketing import ticket_keys
+
+        return [
+            f"{k.key_id:>4}  {k.algorithm}  {k.public_key}  {'signs new QR codes' if k.signing else 'verifies only'}"
+            for k in await ticket_keys.edition_public_keys(edition)
+        ]
+
+    lines = _run_with_db(_settings(), work)
+    click.echo(
+        "\n".join(lines) if lines else f"festival: {edition} has no ticket key yet (made when a ticket is shown)"
+    )
+
+
+@ticket_keys_group.command("rotate")
+@click.argument("edition")
+@click.option(
+    "--revoke-old", is_flag=True, help="Old keys stop verifying too (a leaked key): QR codes sent must be re-sent."
+)
+def ticket_keys_rotate(edition: str, revoke_old: bool) -> None:
+    """Make a new signing key for EDITION; tickets signed by the old one stay valid unless --revoke-old."""
+
+    async def work() -> int:
+        from ticketing import ticket_keys
+
+        return await ticket_keys.rotate(_settings(), edition, revoke_old=revoke_old)
+
+    key_id = _run_with_db(_settings(), work)
+    old = "revoked" if revoke_old else "still verify"
+    click.echo(f"festival: {edition} signs with key {key_id} from now on; older keys {old}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -7,8 +7,6 @@ Files are touched only after every value has been checked: a bad value creates n
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import ipaddress
 import os
@@ -78,8 +76,7 @@ class Settings:
     uid_domain: str | None = None  # CALENDAR_UID_DOMAIN
     reservation_ttl_s: int = 15 * 60  # how long a reservation holds its places before it expires
     stripe_api_base: str | None = None  # STRIPE_API_BASE: another Stripe API address (a local fake)
-    ticket_signing_key: bytes | None = None  # TICKET_SIGNING_KEY: an Ed25519 seed; else derived from SECRET_KEY
-    ticket_verify_keys: tuple[bytes, ...] = ()  # TICKET_VERIFY_KEYS: older public keys, still accepted
+    scans_per_device_per_minute: int = 600  # a gate device's scans beyond this are refused (429)
 
     @property
     def stripe_enabled(self) -> bool:
@@ -214,28 +211,6 @@ def parse_forwarded_allow_ips(variable: str, raw: str | None) -> tuple[str, ...]
     return tuple(entries)
 
 
-def _parse_key(variable: str, value: str) -> bytes:
-    """32 bytes given in base64url (padding optional), as ``ticketing.signing`` needs them."""
-    text = value.strip()
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        raise SettingsError(variable, "expected base64url (letters, digits, - and _)") from None
-    if len(raw) != 32:
-        raise SettingsError(variable, f"expected 32 bytes in base64url (43 characters), got {len(raw)} bytes")
-    return raw
-
-
-def _parse_ticket_keys(env: Mapping[str, str]) -> tuple[bytes | None, tuple[bytes, ...]]:
-    """``TICKET_SIGNING_KEY`` (a seed) and ``TICKET_VERIFY_KEYS`` (public keys, comma-separated)."""
-    seed = env.get("TICKET_SIGNING_KEY") or None
-    older = [part for part in (env.get("TICKET_VERIFY_KEYS") or "").split(",") if part.strip()]
-    return (
-        _parse_key("TICKET_SIGNING_KEY", seed) if seed else None,
-        tuple(_parse_key("TICKET_VERIFY_KEYS", part) for part in older),
-    )
-
-
 def _secret_key_value(env: Mapping[str, str], database: DatabaseSettings) -> str | None:
     """The given ``SECRET_KEY``, checked; None on the embedded default, which generates its own."""
     value = env.get("SECRET_KEY")
@@ -310,7 +285,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "CALENDAR_UID_DOMAIN", "a domain name such as festival.example.org (letters, digits, . and -)"
         )
     forwarded_allow_ips = parse_forwarded_allow_ips("FORWARDED_ALLOW_IPS", env.get("FORWARDED_ALLOW_IPS"))
-    ticket_signing_key, ticket_verify_keys = _parse_ticket_keys(env)
+    scans_per_device_per_minute = _parse_int(env, "SCANS_PER_DEVICE_PER_MINUTE", 600, 1)
     given_secret_key = _secret_key_value(env, database)
     # Every value is good: only now touch the file system.
     if database.path is not None:
@@ -334,6 +309,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         uid_domain=uid_domain,
         reservation_ttl_s=reservation_ttl_s,
         stripe_api_base=stripe_api_base.rstrip("/") if stripe_api_base else None,
-        ticket_signing_key=ticket_signing_key,
-        ticket_verify_keys=ticket_verify_keys,
+        scans_per_device_per_minute=scans_per_device_per_minute,
     )

@@ -15,15 +15,13 @@ import httpx
 import pytest
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from PIL import Image
 
 from festival.errors import TooManyRequests
 from festival.jobs.inprocess import InProcessJobQueue
-from festival.settings import SettingsError
 from schedule.demo import DEMO_ACTOR
 from schedule.tables import Slot
-from ticketing import catalogue, delivery, documents, orders, payments, signing
+from ticketing import catalogue, delivery, documents, orders, payments, signing, ticket_keys
 from ticketing.schemas import BuyerIn, LineIn, TicketTypeIn
 from ticketing.tables import OrderEvent, Ticket
 
@@ -37,99 +35,135 @@ BUYER = BuyerIn(name="Wang Fang 王芳", email="wang.fang@example.cn", language=
 SECRET = "k" * 40
 
 
-def _ring(**env: str) -> signing.KeyRing:
-    from festival.settings import load_settings
-
-    return signing.keys_of(load_settings({"SECRET_KEY": SECRET, "FESTIVAL_STATE_DIR": "/tmp/unused", **env}))
+def _key(edition_id: int = 7, key_id: int = 1) -> signing.SigningKey:
+    return signing.SigningKey(edition_id, key_id, Ed25519PrivateKey.generate())
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+def _claim(key: signing.SigningKey, ticket: int = 42, ticket_type: int = 9) -> signing.Claim:
+    return signing.Claim(key.key_id, ticket, key.edition_id, ticket_type, 1_800_000_000, 1_800_086_400)
 
 
-def _seed() -> bytes:
-    return Ed25519PrivateKey.generate().private_bytes_raw()
+def _lookup(*keys: signing.SigningKey) -> signing.PublicKeys:
+    found = {(k.edition_id, k.key_id): k.private.public_key() for k in keys}
+    return lambda edition_id, key_id: found.get((edition_id, key_id))
+
+
+async def _verify(payload: str) -> signing.Claim:
+    """Verify as a gate does: with the edition's public keys from the database."""
+    claim, _, _ = signing.read(payload)
+    key = await ticket_keys.verifying_key(claim.edition_id, claim.key_id)
+    return signing.verify(payload, lambda _e, _k: key)
 
 
 # --- the signature scheme -------------------------------------------------------------------------------
 
 
 def test_a_payload_round_trips_and_fits_qr_version_6() -> None:
-    keys = _ring()
-    secret = signing.new_ticket_secret()
-    assert len(secret) == 24 and re.fullmatch(r"[A-Z2-7]{24}", secret)
-    payload = signing.sign(keys, 7, 42, secret)
-    assert len(payload) == signing.PAYLOAD_CHARS == 144 and re.fullmatch(r"[A-Z2-7]+", payload)
-    claim = signing.verify(payload, keys)
-    assert (claim.edition_id, claim.ticket_type_id, claim.secret, claim.version) == (7, 42, secret, 1)
-    assert claim.key_id == keys.signing_id.hex() == keys.public_keys()[0].key_id
-    assert _ring() == keys  # derived from SECRET_KEY: every process signs alike
-    assert signing.verify(payload.lower(), keys) == claim
+    key = _key()
+    claim = _claim(key)
+    payload = signing.sign(key, claim)
+    assert len(payload) == signing.PAYLOAD_CHARS == 140 and re.fullmatch(r"[A-Z2-7]+", payload)
+    assert signing.verify(payload, _lookup(key)) == claim
+    assert signing.verify(payload.lower() + "\n", _lookup(key)) == claim  # scanners may send lower case
+    body = base64.b32decode(payload + "====")[: signing.BODY_BYTES]
+    assert body.hex() == "020001" + "0000002a" + "00000007" + "00000009" + "6b49d200" + "6b4b2380"
 
 
 def test_altered_foreign_and_truncated_payloads_are_refused() -> None:
-    keys = _ring()
-    payload = signing.sign(keys, 7, 42, signing.new_ticket_secret())
-    raw = bytearray(base64.b32decode(payload))
+    key = _key()
+    payload = signing.sign(key, _claim(key))
+    raw = bytearray(base64.b32decode(payload + "===="))
 
-    def refused(text: str) -> str:
+    def refused(text: str, *keys: signing.SigningKey) -> str:
         with pytest.raises(signing.InvalidTicket) as caught:
-            signing.verify(text, keys)
+            signing.verify(text, _lookup(*(keys or (key,))))
         return caught.value.code
 
-    for index in (5, 10, 20, 40, len(raw) - 1):  # edition, ticket type, nonce, signature
+    def encoded(data: bytes | bytearray) -> str:
+        return base64.b32encode(bytes(data)).decode().rstrip("=")
+
+    for index in (3, 8, 12, 16, 20, 30, len(raw) - 1):  # ticket, edition, type, window, signature
         tampered = bytearray(raw)
         tampered[index] ^= 0x01
-        assert refused(base64.b32encode(bytes(tampered)).decode()) == "ticket_bad_signature"
-    other = _ring(TICKET_SIGNING_KEY=_b64(_seed()))
-    assert refused(signing.sign(other, 7, 42, signing.new_ticket_secret())) == "ticket_unknown_key"
-    # Another key under our key id: the signature gives it away.
-    forged = bytearray(base64.b32decode(signing.sign(other, 7, 42, signing.new_ticket_secret())))
-    forged[1:3] = keys.signing_id
-    assert refused(base64.b32encode(bytes(forged)).decode()) == "ticket_bad_signature"
-    assert refused(payload[:-8]) == "ticket_malformed"
-    assert refused(payload + "AAAAAAAA") == "ticket_malformed"
-    assert refused(payload[:-1] + "1") == "ticket_malformed"  # not base32
-    assert refused("") == "ticket_malformed"
+        assert refused(encoded(tampered)) in ("bad_signature", "unknown_key")
+    other = _key()  # same edition and key id, another key pair: the signature gives it away
+    assert refused(signing.sign(other, _claim(other))) == "bad_signature"
+    assert refused(signing.sign(_key(key_id=2), _claim(_key(key_id=2)))) == "unknown_key"
+    assert refused(signing.sign(_key(edition_id=8), _claim(_key(edition_id=8)))) == "unknown_key"
+    assert refused(payload[:-8]) == "unreadable"
+    assert refused(payload + "AAAAAAAA") == "unreadable"
+    assert refused(payload[:-1] + "1") == "unreadable"  # not base32
+    assert refused("") == "unreadable"
+    assert refused(bytes(range(256)).decode("latin-1")) == "unreadable"
     wrong_version = bytearray(raw)
-    wrong_version[0] = 2
-    assert refused(base64.b32encode(bytes(wrong_version)).decode()) == "ticket_malformed"
+    wrong_version[0] = 1
+    assert refused(encoded(wrong_version)) == "unreadable"
     with pytest.raises(ValueError):
-        signing.sign(keys, 7, 42, "not-a-ticket-secret")
+        signing.sign(key, _claim(_key(edition_id=8)))  # the claim of another edition's key
+    with pytest.raises(ValueError):
+        signing.sign(key, signing.Claim(1, 2**32, 7, 9, 0, 1))
 
 
-def test_rotation_keeps_old_tickets_valid_while_their_key_is_listed() -> None:
-    old_seed, new_seed = _seed(), _seed()
-    old = _ring(TICKET_SIGNING_KEY=_b64(old_seed))
-    ticket = signing.sign(old, 1, 2, signing.new_ticket_secret())
-    old_public = (
-        Ed25519PrivateKey.from_private_bytes(old_seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+async def test_each_edition_gets_its_key_on_first_use_sealed_and_rotated(demo: Any, tmp_path: Path) -> None:
+    from festival.tables import Edition
+    from ticketing.tables import TicketKey
+
+    settings = make_settings(tmp_path, SECRET_KEY=SECRET)
+    hsf = await Edition.select(Edition.id).where(Edition.slug == HSF).first()
+    moi = await Edition.select(Edition.id).where(Edition.slug == "moi-helsinki-2027").first()
+    assert hsf is not None and moi is not None
+    first = await ticket_keys.signing_key(settings, hsf["id"])
+    assert first.key_id == 1 and await ticket_keys.signing_key(settings, hsf["id"]) == first
+    other = await ticket_keys.signing_key(settings, moi["id"])
+    assert other.key_id == 1 and signing.raw_public_key(other.private.public_key()) != signing.raw_public_key(
+        first.private.public_key()
     )
-    rotated = _ring(TICKET_SIGNING_KEY=_b64(new_seed), TICKET_VERIFY_KEYS=f" {_b64(old_public)} ,")
-    assert signing.verify(ticket, rotated).key_id == old.signing_id.hex()
-    listed = rotated.public_keys()
-    assert [k.key_id for k in listed] == [rotated.signing_id.hex(), old.signing_id.hex()]
-    assert listed[1].public_key == _b64(old_public) and listed[1].algorithm == "Ed25519"
-    with pytest.raises(signing.InvalidTicket):
-        signing.verify(ticket, _ring(TICKET_SIGNING_KEY=_b64(new_seed)))
+    (row,) = await TicketKey.select().where(TicketKey.edition == hsf["id"])
+    seed = first.private.private_bytes_raw()
+    assert seed.hex() not in row["sealed_private"] and signing.b64(seed) not in row["sealed_private"]
+    old = signing.sign(first, signing.Claim(1, 5, hsf["id"], 9, 0, 10))
+    assert (await _verify(old)).ticket_id == 5
+    # Another SECRET_KEY cannot open the sealed key: a clear error, not a silent new key.
+    ticket_keys.unseal.cache_clear()
+    with pytest.raises(ticket_keys.SealedElsewhere):
+        await ticket_keys.signing_key(make_settings(tmp_path, SECRET_KEY="x" * 40), hsf["id"])
+
+    assert await ticket_keys.rotate(settings, HSF) == 2
+    second = await ticket_keys.signing_key(settings, hsf["id"])
+    assert second.key_id == 2
+    assert [(k.key_id, k.signing) for k in await ticket_keys.public_keys(hsf["id"])] == [(2, True), (1, False)]
+    assert (await _verify(old)).ticket_id == 5  # retired keys still verify
+    assert await ticket_keys.rotate(settings, HSF, revoke_old=True) == 3
+    assert [k.key_id for k in await ticket_keys.public_keys(hsf["id"])] == [3]
+    with pytest.raises(signing.InvalidTicket) as caught:
+        await _verify(old)
+    assert caught.value.code == "unknown_key"
 
 
-@pytest.mark.parametrize(
-    ("variable", "value"),
-    [
-        ("TICKET_SIGNING_KEY", "too-short"),
-        ("TICKET_SIGNING_KEY", "!" * 43),
-        ("TICKET_VERIFY_KEYS", _b64(b"x" * 32) + "," + _b64(b"y" * 31)),
-    ],
-)
-def test_bad_ticket_keys_stop_the_start(variable: str, value: str) -> None:
-    with pytest.raises(SettingsError) as caught:
-        _ring(**{variable: value})
-    assert caught.value.variable == variable
+async def test_two_processes_making_the_first_key_at_once_keep_one(demo: Any, tmp_path: Path) -> None:
+    import anyio
+
+    from festival.tables import Edition
+    from ticketing.tables import TicketKey
+
+    settings = make_settings(tmp_path, SECRET_KEY=SECRET)
+    hsf = await Edition.select(Edition.id).where(Edition.slug == HSF).first()
+    assert hsf is not None
+    made: list[signing.SigningKey] = []
+
+    async def make() -> None:
+        made.append(await ticket_keys.signing_key(settings, hsf["id"]))
+
+    async with anyio.create_task_group() as group:
+        for _ in range(8):
+            group.start_soon(make)
+    assert len({k.key_id for k in made}) == 1
+    assert await TicketKey.count().where(TicketKey.edition == hsf["id"]) == 1
 
 
 def test_the_qr_code_holds_exactly_the_payload_at_version_6_or_less() -> None:
-    payload = signing.sign(_ring(), 2**32 - 1, 2**32 - 1, signing.new_ticket_secret())
+    key = _key(2**32 - 1, 2**16 - 1)
+    payload = signing.sign(key, signing.Claim(key.key_id, 2**32 - 1, key.edition_id, 2**32 - 1, 0, 2**32 - 1))
     (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(documents.qr_png(payload))))
     assert found.format == zxingcpp.BarcodeFormat.QRCode
     assert found.text == payload
@@ -216,12 +250,11 @@ async def test_a_paid_order_gets_its_tickets_by_email(tmp_path: Path, demo: Any,
     assert len(cids) == 2
     related = {part["Content-ID"].strip("<>"): part for part in message.walk() if part["Content-ID"]}
     assert set(cids) == set(related)
-    secrets_ = {r["secret"] for r in await Ticket.select(Ticket.secret).where(Ticket.order.code == code)}
-    keys = signing.keys_of(settings)
+    ids = {r["id"] for r in await Ticket.select(Ticket.id).where(Ticket.order.code == code)}
     for cid in cids:
         image = related[cid].get_payload(decode=True)
         (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image)))
-        assert signing.verify(found.text, keys).secret in secrets_
+        assert (await _verify(found.text)).ticket_id in ids
     assert f"/{HSF}/orders/{code}" in text and "音乐会" in text
 
     attachments = {part.get_filename(): part for part in message.iter_attachments()}
@@ -231,7 +264,7 @@ async def test_a_paid_order_gets_its_tickets_by_email(tmp_path: Path, demo: Any,
         pdf = attachments[name].get_payload(decode=True)
         assert pdf.startswith(b"%PDF")
         decoded.add(_qr_in_pdf(pdf))
-    assert {signing.verify(p, keys).secret for p in decoded} == secrets_
+    assert {(await _verify(p)).ticket_id for p in decoded} == ids
 
     import icalendar
 
@@ -331,15 +364,12 @@ async def test_the_box_office_payment_sends_the_tickets_and_the_keys_are_public(
     (eml,) = settings.outbox_dir.glob("*.eml")
     assert b"ticket-1.pdf" in eml.read_bytes()
 
-    keys = await client.get("/api/v1/ticket-keys")
+    keys = await client.get(f"/api/v1/editions/{HSF}/ticket-keys")
     assert keys.status_code == 200
     (key,) = keys.json()
-    assert key == {
-        "key_id": signing.keys_of(settings).signing_id.hex(),
-        "public_key": key["public_key"],
-        "algorithm": "Ed25519",
-    }
+    assert key == {"key_id": 1, "public_key": key["public_key"], "algorithm": "Ed25519", "signing": True}
     assert len(base64.urlsafe_b64decode(key["public_key"] + "=")) == 32
+    assert (await client.get("/api/v1/editions/no-such/ticket-keys")).status_code == 404
 
 
 def test_the_buyer_is_one_address_whatever_their_name() -> None:

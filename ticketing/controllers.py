@@ -15,7 +15,7 @@ from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.jobs import JobQueue
 from festival.settings import Settings
-from ticketing import catalogue, checkout, orders, refunds, signing, webhooks
+from ticketing import catalogue, checkout, orders, refunds, ticket_keys, webhooks
 from ticketing import schemas as s
 from ticketing.order_page import order_address
 
@@ -167,13 +167,14 @@ class StripeWebhookController(Controller):
 
 
 class TicketKeysController(Controller):
-    path = "/api/v1/ticket-keys"
+    path = "/api/v1/editions/{edition:str}/ticket-keys"
     tags = ["Tickets"]
 
-    @get("/", opt=PUBLIC, summary="The public keys that verify ticket QR codes (for scanners)")
-    async def ticket_keys(self, settings: NamedDependency[Settings]) -> list[s.TicketKeyOut]:
-        """The signing key first, then older keys still accepted (``TICKET_VERIFY_KEYS``)."""
-        return [s.TicketKeyOut(k.key_id, k.public_key, "Ed25519") for k in signing.keys_of(settings).public_keys()]
+    @get("/", opt=PUBLIC, summary="The public keys that verify the edition's ticket QR codes (for scanners)")
+    async def ticket_keys(self, edition: FromPath[str]) -> list[s.TicketKeyOut]:
+        """The signing key first, then older keys still accepted (retired by a rotation, not revoked)."""
+        keys = await ticket_keys.edition_public_keys(edition)
+        return [s.TicketKeyOut(k.key_id, k.public_key, "Ed25519", k.signing) for k in keys]
 
 
 CONTROLLERS = [

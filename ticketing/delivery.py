@@ -34,7 +34,7 @@ from festival.jobs import JobQueue
 from festival.mail import MAX_HEADER_CHARS, Attachment, deliver_email, mailer_from_settings, store_email
 from festival.settings import Settings
 from schedule.exporters.ical import FeedEvent, FeedHeader, render
-from ticketing import documents, signing
+from ticketing import documents
 from ticketing.orders import order_by_code, record
 from ticketing.tables import OrderEvent
 from ticketing.tickets import OrderTickets, order_tickets
@@ -112,7 +112,7 @@ async def send_tickets(order_id: int, send: str, settings: Settings) -> bool:
     went out now. Nothing is sent for an order that is not paid or has no valid ticket. Raises what
     ``deliver_email`` raises (``TransientError`` while the mail server is unreachable)."""
     try:
-        order = await order_tickets(signing.keys_of(settings), order_id=order_id)
+        order = await order_tickets(settings, order_id=order_id)
     except NotFound:
         logger.warning("tickets of order %s not sent: no such order", order_id)
         return False

@@ -5,14 +5,19 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from ticketing.tables import (
+    Admission,
+    CheckinList,
+    Device,
     Order,
     OrderEvent,
     OrderLine,
     Quota,
     QuotaHold,
     Refund,
+    Scan,
     StripeEvent,
     Ticket,
+    TicketKey,
     TicketType,
     TicketTypeQuota,
 )
@@ -33,6 +38,11 @@ APP_CONFIG = AppConfig(
         OrderEvent,
         Refund,
         StripeEvent,
+        TicketKey,
+        CheckinList,
+        Device,
+        Admission,
+        Scan,
     ],
     migration_dependencies=["festival.piccolo_app", "schedule.piccolo_app"],
     commands=[],

@@ -126,6 +126,7 @@ class WebhookOut(msgspec.Struct):
 class TicketKeyOut(msgspec.Struct):
     """A public key that verifies ticket QR codes (``ticketing.signing``); scanners hold these only."""
 
-    key_id: Annotated[str, msgspec.Meta(description="4 hex digits: bytes 2-3 of a QR payload's body")]
+    key_id: Annotated[int, msgspec.Meta(description="the edition's key number: bytes 2-3 of a QR payload's body")]
     public_key: Annotated[str, msgspec.Meta(description="the 32 raw bytes, base64url without padding")]
     algorithm: Literal["Ed25519"]
+    signing: Annotated[bool, msgspec.Meta(description="the key that signs new QR codes (older ones still verify)")]

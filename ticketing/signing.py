@@ -1,168 +1,134 @@
 """The ticket signature scheme: the one place that writes and reads the QR payload of a ticket.
 
 A ticket's QR code holds a signed claim that a gate can check offline with public keys only
-(DESIGN.md, QR tickets). The body is fixed-size binary, big-endian::
+(DESIGN.md, QR tickets; ``docs/ticket-format.md`` for scanner authors). The body is fixed-size
+binary, big-endian, 23 bytes::
 
-    version (1 byte, 1) | key id (2 bytes) | edition id (u32) | ticket type id (u32) | nonce (15 bytes)
+    version (u8, 2) | key id (u16) | ticket id (u32) | edition id (u32) | ticket type id (u32)
+    | valid from (u32, Unix seconds) | valid until (u32, Unix seconds)
 
-and the payload is ``base32(body + Ed25519 signature over body)``: 26 + 64 = 90 bytes, a multiple
-of 5, so exactly 144 characters of ``A-Z`` and ``2-7`` with no padding. Those are QR alphanumeric
-characters, and 144 of them fit QR version 6 at error correction M (154 at most).
+and the payload is ``base32(body + Ed25519 signature over body)`` without padding: 87 bytes, 140
+characters of ``A-Z`` and ``2-7``. Those are QR alphanumeric characters, and 140 of them fit QR
+version 6 at error correction M (154 at most).
 
-The nonce is the ticket's unguessable id (``Ticket.secret`` is its base32, 24 characters): 15
-random bytes rather than 12, because 15 bytes encode to base32 without padding and 120 bits keep
-the strength of the ``token_urlsafe(18)`` secrets the tickets had before. The key id is the first
-2 bytes of SHA-256 of the raw public key, so a scanner holding several public keys (``GET
-/api/v1/ticket-keys``) picks the right one, and rotating the signing key keeps old tickets valid
-while the old public key is listed in ``TICKET_VERIFY_KEYS``.
-
-The signing key is ``TICKET_SIGNING_KEY`` (a base64url 32-byte Ed25519 seed) when set, else derived
-from ``SECRET_KEY`` with HKDF-SHA256, so a new installation signs without any set-up and every
-process of one installation signs alike.
+Each edition has its own key pairs (``ticketing.ticket_keys``): the key id numbers them within the
+edition (1, 2, … as keys are rotated), so a scanner picks the key by (edition, key id) from the body
+itself. This module is pure: it signs with the key it is given and verifies against the public keys
+it is given.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import functools
-import hashlib
-import secrets
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from festival.errors import FestivalError
-from festival.settings import Settings, SettingsError
 
-VERSION = 1
-NONCE_BYTES = 15
+VERSION = 2
 SIGNATURE_BYTES = 64
-_BODY = struct.Struct(">B2sII15s")
-PAYLOAD_CHARS = (_BODY.size + SIGNATURE_BYTES) * 8 // 5  # 144
-SECRET_CHARS = NONCE_BYTES * 8 // 5  # 24
-HKDF_INFO = b"festival ticket signing v1"
+_BODY = struct.Struct(">BHIIIII")
+BODY_BYTES = _BODY.size  # 23
+PAYLOAD_BYTES = BODY_BYTES + SIGNATURE_BYTES  # 87
+PAYLOAD_CHARS = -(-PAYLOAD_BYTES * 8 // 5)  # 140: base32 without padding
 ALGORITHM = "Ed25519"
+MAX_U32 = 2**32 - 1
 _BASE32 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+_PADDING = "=" * (-PAYLOAD_CHARS % 8)
 
 
 class InvalidTicket(FestivalError):
-    """A QR payload that is not a ticket of ours. Codes: ``ticket_malformed`` (not 144 base32
-    characters, or an unknown version), ``ticket_unknown_key`` (a key id we do not hold),
-    ``ticket_bad_signature`` (altered, or signed by another key)."""
+    """A QR payload that is not a ticket of ours. Codes: ``unreadable`` (not 140 base32 characters,
+    or an unknown version), ``unknown_key`` (no public key of that edition and key id),
+    ``bad_signature`` (altered, or signed by another key)."""
 
-    code = "ticket_malformed"
+    code = "unreadable"
     status_code = 422
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """What a valid payload says: which edition and ticket type, and the ticket's secret."""
+    """What a payload says: which ticket of which edition and ticket type, when it is valid, and
+    which of the edition's keys signed it. Times are Unix seconds (UTC)."""
 
-    version: int
-    key_id: str  # 4 hex digits
+    key_id: int
+    ticket_id: int
     edition_id: int
     ticket_type_id: int
-    secret: str  # Ticket.secret
+    valid_from: int
+    valid_until: int
+    version: int = VERSION
 
 
 @dataclass(frozen=True, slots=True)
-class PublicKey:
-    key_id: str
-    public_key: str  # base64url of the 32 raw bytes, without padding
-    algorithm: str = ALGORITHM
+class SigningKey:
+    """The private key an edition signs new tickets with, and its key id."""
+
+    edition_id: int
+    key_id: int
+    private: Ed25519PrivateKey
 
 
-@dataclass(frozen=True, slots=True)
-class KeyRing:
-    """The key that signs new tickets and every public key that verifies (the signing one first)."""
-
-    signing: Ed25519PrivateKey
-    signing_id: bytes
-    verifying: dict[bytes, Ed25519PublicKey]
-
-    def public_keys(self) -> list[PublicKey]:
-        return [
-            PublicKey(key_id.hex(), _b64(_raw(key)))
-            for key_id, key in sorted(self.verifying.items(), key=lambda kv: kv[0] != self.signing_id)
-        ]
+PublicKeys = Callable[[int, int], Ed25519PublicKey | None]
+"""Looks up the public key of (edition id, key id); None when there is none (or it was revoked)."""
 
 
-def new_ticket_secret() -> str:
-    """A new ticket's unguessable id: 15 random bytes in base32 (24 characters, the QR's nonce)."""
-    return base64.b32encode(secrets.token_bytes(NONCE_BYTES)).decode("ascii")
+def sign(key: SigningKey, claim: Claim) -> str:
+    """The QR payload of ``claim`` (140 characters). ``ValueError`` when the claim is not the key's
+    edition and key id, or a field does not fit its width."""
+    if (claim.edition_id, claim.key_id) != (key.edition_id, key.key_id):
+        raise ValueError("the claim names another edition or key than the signing key")
+    fields = (claim.ticket_id, claim.edition_id, claim.ticket_type_id, claim.valid_from, claim.valid_until)
+    if not all(0 <= value <= MAX_U32 for value in fields) or not 0 < claim.key_id < 2**16:
+        raise ValueError("a claim's ids and times are unsigned 32-bit numbers, the key id 16-bit")
+    body = _BODY.pack(VERSION, claim.key_id, *fields)
+    return base64.b32encode(body + key.private.sign(body)).decode("ascii").rstrip("=")
 
 
-def key_id_of(public_key: Ed25519PublicKey) -> bytes:
-    return hashlib.sha256(_raw(public_key)).digest()[:2]
-
-
-def sign(keys: KeyRing, edition_id: int, ticket_type_id: int, secret: str) -> str:
-    """The QR payload of a ticket (144 characters). ``ValueError`` for a secret that is not a
-    ticket secret of this scheme (24 base32 characters)."""
-    body = _BODY.pack(VERSION, keys.signing_id, edition_id, ticket_type_id, _nonce(secret))
-    return base64.b32encode(body + keys.signing.sign(body)).decode("ascii")
-
-
-def verify(payload: str, keys: KeyRing) -> Claim:
-    """The claim of a payload whose signature one of ``keys`` verifies; ``InvalidTicket`` otherwise."""
+def read(payload: str) -> tuple[Claim, bytes, bytes]:
+    """The claim, body and signature of a payload, unverified; ``InvalidTicket`` (``unreadable``) when
+    it is not 140 base32 characters of a body of this version."""
     text = payload.strip().upper()
     if len(text) != PAYLOAD_CHARS or not set(text) <= _BASE32:
-        raise InvalidTicket(f"not a ticket: expected {PAYLOAD_CHARS} base32 characters", code="ticket_malformed")
-    raw = base64.b32decode(text)
-    body, signature = raw[: _BODY.size], raw[_BODY.size :]
-    version, key_id, edition_id, ticket_type_id, nonce = _BODY.unpack(body)
+        raise InvalidTicket(f"not a ticket: expected {PAYLOAD_CHARS} base32 characters", code="unreadable")
+    try:
+        raw = base64.b32decode(text + _PADDING)
+    except binascii.Error:  # pragma: no cover - the check above lets only base32 characters through
+        raise InvalidTicket("not a ticket: not base32", code="unreadable") from None
+    body, signature = raw[:BODY_BYTES], raw[BODY_BYTES:]
+    version, key_id, ticket_id, edition_id, ticket_type_id, valid_from, valid_until = _BODY.unpack(body)
     if version != VERSION:
-        raise InvalidTicket(f"not a ticket: unknown version {version}", code="ticket_malformed")
-    key = keys.verifying.get(key_id)
+        raise InvalidTicket(f"not a ticket: unknown format version {version}", code="unreadable")
+    return Claim(key_id, ticket_id, edition_id, ticket_type_id, valid_from, valid_until), body, signature
+
+
+def verify(payload: str, public_keys: PublicKeys) -> Claim:
+    """The claim of a payload whose signature the edition's key of its key id verifies;
+    ``InvalidTicket`` (``unreadable``, ``unknown_key``, ``bad_signature``) otherwise."""
+    claim, body, signature = read(payload)
+    key = public_keys(claim.edition_id, claim.key_id)
     if key is None:
-        raise InvalidTicket(f"signed with an unknown key {key_id.hex()}", code="ticket_unknown_key")
+        raise InvalidTicket(
+            f"signed with key {claim.key_id} of edition {claim.edition_id}, which is not known here",
+            code="unknown_key",
+        )
     try:
         key.verify(signature, body)
     except InvalidSignature:
-        raise InvalidTicket("the signature does not match: altered or forged", code="ticket_bad_signature") from None
-    secret = base64.b32encode(nonce).decode("ascii")
-    return Claim(version, key_id.hex(), edition_id, ticket_type_id, secret)
+        raise InvalidTicket("the signature does not match: altered or forged", code="bad_signature") from None
+    return claim
 
 
-def keys_of(settings: Settings) -> KeyRing:
-    """The key ring of an installation (built once per process and settings)."""
-    return _ring(settings.secret_key, settings.ticket_signing_key, settings.ticket_verify_keys)
-
-
-@functools.cache
-def _ring(secret_key: str, seed: bytes | None, older: tuple[bytes, ...]) -> KeyRing:
-    if seed is None:
-        seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(secret_key.encode())
-    signing = Ed25519PrivateKey.from_private_bytes(seed)
-    signing_id = key_id_of(signing.public_key())
-    verifying = {signing_id: signing.public_key()}
-    for raw in older:
-        key = Ed25519PublicKey.from_public_bytes(raw)
-        key_id = key_id_of(key)
-        if key_id in verifying and _raw(verifying[key_id]) != raw:
-            # 1 in 65 536 per pair: tell the operator to generate another key rather than guess.
-            raise SettingsError("TICKET_VERIFY_KEYS", f"two keys share the key id {key_id.hex()}; make a new key")
-        verifying[key_id] = key
-    return KeyRing(signing, signing_id, verifying)
-
-
-def _nonce(secret: str) -> bytes:
-    if len(secret) != SECRET_CHARS or not set(secret) <= _BASE32:
-        raise ValueError(f"a ticket secret is {SECRET_CHARS} base32 characters")
-    try:
-        return base64.b32decode(secret)
-    except binascii.Error as exc:  # pragma: no cover - the check above lets only valid base32 through
-        raise ValueError(str(exc)) from None
-
-
-def _raw(key: Ed25519PublicKey) -> bytes:
+def raw_public_key(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """base64url without padding (how public keys travel in JSON)."""
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")

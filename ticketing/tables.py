@@ -16,6 +16,7 @@ from piccolo.columns import (
     Integer,
     OnDelete,
     Serial,
+    Text,
     Timestamptz,
     Varchar,
 )
@@ -171,3 +172,107 @@ class StripeEvent(Table, tablename="ticketing_stripe_event"):
     signed_at = BigInt()
     received_at = Timestamptz()
     outcome = Varchar(length=60, default="")
+
+
+class TicketKey(Table, tablename="ticketing_ticket_key"):
+    """An Ed25519 key pair of an edition that signs its tickets' QR codes (``ticketing.ticket_keys``).
+
+    ``key_id`` numbers an edition's keys (1, 2, …; unique per edition). The one key without
+    ``retired_at`` signs new QR codes; retired keys still verify, revoked ones no longer do. The
+    private key is sealed with a key derived from ``SECRET_KEY`` (AES-GCM)."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    key_id = Integer()
+    public_key = Varchar(length=64)  # base64url of the 32 raw bytes
+    sealed_private = Text()
+    created_at = Timestamptz()
+    retired_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class CheckinList(Table, tablename="ticketing_checkin_list"):
+    """What a gate admits: tickets of ``ticket_types`` (ids) or of a ticket type for one of ``slots``
+    (ids), at ``gates`` (names), while valid: from ``doors_open_min`` before a ticket's slot starts
+    to ``doors_close_min`` after it ends, and within ``valid_from``/``valid_until`` when set. A ticket
+    is admitted once per list, unless ``reentry`` (then again after an exit scan when the list takes
+    ``exit_scans``, else any number of times)."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    slug = Varchar(length=80)
+    name = Varchar(length=200)
+    ticket_types = JSON(default=[])
+    slots = JSON(default=[])
+    gates = JSON(default=[])
+    doors_open_min = Integer(default=30)
+    doors_close_min = Integer(default=0)
+    valid_from = Timestamptz(null=True, default=None)
+    valid_until = Timestamptz(null=True, default=None)
+    reentry = Boolean(default=False)
+    exit_scans = Boolean(default=False)
+    updated_at = Timestamptz()
+
+
+class Device(Table, tablename="ticketing_device"):
+    """A gate's scanner, signed in with a device token (only its SHA-256 is stored) bound to one
+    edition and some of its check-in lists (ids); revoked devices are refused."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    name = Varchar(length=120)
+    token_digest = Varchar(length=64, unique=True)
+    lists = JSON(default=[])
+    gate = Varchar(length=80, default="")
+    created_by = Varchar(length=255, default="")
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    last_seen_at = Timestamptz(null=True, default=None)
+
+
+class Admission(Table, tablename="ticketing_admission"):
+    """A ticket admitted on a check-in list: one row per (list, ticket), the unique index that lets
+    exactly one of two gates scanning the same ticket at once admit it. ``first_device`` and
+    ``first_nonce`` name the scan that admitted it first (the earliest, once offline scans are
+    reconciled); ``inside`` and ``entries`` follow exit scans and re-entries."""
+
+    id: Serial
+
+    checkin_list = ForeignKey(references=CheckinList, on_delete=OnDelete.cascade)
+    ticket = ForeignKey(references=Ticket, on_delete=OnDelete.cascade)
+    first_device = Integer()
+    first_nonce = Varchar(length=64)
+    first_at = Timestamptz()
+    first_gate = Varchar(length=80, default="")
+    inside = Boolean(default=True)
+    entries = Integer(default=1)
+    last_at = Timestamptz()
+
+
+class Scan(Table, tablename="ticketing_scan"):
+    """Every scan, admitted or refused (the gates' audit trail). ``ticket`` is the id the payload
+    claims (no foreign key: a forged payload may name any number); ``nonce`` is the device's id of
+    the scan (a scan sent twice is answered from here); ``scanned_at`` is the device's clock,
+    ``received_at`` ours. ``conflict`` flags an offline scan that admitted a ticket someone else
+    admitted too (the earliest scan keeps the admission)."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    device = ForeignKey(references=Device, on_delete=OnDelete.cascade)
+    checkin_list = Integer(null=True, default=None)
+    ticket = BigInt(null=True, default=None)
+    ticket_type = Integer(null=True, default=None)
+    nonce = Varchar(length=64)
+    payload_digest = Varchar(length=64, default="")
+    direction = Varchar(length=5, default="entry")
+    gate = Varchar(length=80, default="")
+    scanned_at = Timestamptz()
+    received_at = Timestamptz()
+    result = Varchar(length=30)
+    offline = Boolean(default=False)
+    conflict = Boolean(default=False)
+    detail = JSON(default={})

@@ -16,12 +16,13 @@ from typing import Any
 from festival.editions.services import json_value
 from festival.errors import NotFound
 from festival.i18n import localize
+from festival.settings import Settings
 from festival.tables import Edition, Venue
 from schedule.tables import ProgrammeItem, Slot
 from ticketing import signing
 from ticketing.orders import order_by_code
-from ticketing.signing import KeyRing
 from ticketing.tables import Order, OrderLine, Ticket, TicketType
+from ticketing.ticket_keys import signing_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +92,31 @@ class OrderTickets:
         return sorted(found.values(), key=lambda s: (s.starts_at, s.uid))
 
 
+# A slot's ticket is valid from this long before its slot to this long after, and throughout the
+# edition's days: check-in lists narrow it (doors), a slot moved later keeps its tickets valid.
+SLOT_MARGIN = dt.timedelta(hours=12)
+
+
+def validity(
+    first_day: dt.date, last_day: dt.date, time_zone: str, slot: tuple[dt.datetime, dt.datetime] | None
+) -> tuple[int, int]:
+    """The signed validity window of a ticket (Unix seconds): the edition's days in its time zone,
+    widened to ``SLOT_MARGIN`` around the ticket's slot."""
+    zone = zoneinfo.ZoneInfo(time_zone)
+    start = dt.datetime.combine(first_day, dt.time(), zone)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone)
+    if slot is not None:
+        start, end = min(start, slot[0] - SLOT_MARGIN), max(end, slot[1] + SLOT_MARGIN)
+    return int(start.timestamp()), int(end.timestamp())
+
+
 async def order_tickets(
-    keys: KeyRing, *, code: str | None = None, order_id: int | None = None, edition: str | None = None, lang: str = ""
+    settings: Settings,
+    *,
+    code: str | None = None,
+    order_id: int | None = None,
+    edition: str | None = None,
+    lang: str = "",
 ) -> OrderTickets:
     """The order (by its secret ``code``, or by id for jobs) with its lines and tickets in ``lang``
     (the order's language when empty). ``NotFound`` for an unknown code or one of another edition."""
@@ -105,11 +129,13 @@ async def order_tickets(
         order = dict(found)
     lang = lang or order["language"]
     ed = (
-        await Edition.select(Edition.names, Edition.languages, Edition.time_zone)
+        await Edition.select(Edition.names, Edition.languages, Edition.time_zone, Edition.first_day, Edition.last_day)
         .where(Edition.id == order["edition"])
         .first()
     )
-    preferred = json_value(ed["languages"]) if ed else []
+    if ed is None:  # pragma: no cover - the order's foreign key keeps its edition
+        raise NotFound("no such edition", code="edition_not_found")
+    preferred = json_value(ed["languages"])
     lines = await OrderLine.select().where(OrderLine.order == order["id"]).order_by(OrderLine.id)
     # Only the order's own ticket types and slots (an edition sells hundreds).
     types = {
@@ -124,6 +150,16 @@ async def order_tickets(
     def name(type_id: int) -> str:
         return localize(json_value(types[type_id]["names"]), lang, preferred)
 
+    key = await signing_key(settings, order["edition"])
+
+    def payload(ticket: dict[str, Any]) -> str:
+        slot = slots.get(types[ticket["ticket_type"]]["slot"])
+        window = validity(
+            ed["first_day"], ed["last_day"], ed["time_zone"], (slot.starts_at, slot.ends_at) if slot else None
+        )
+        claim = signing.Claim(key.key_id, ticket["id"], order["edition"], ticket["ticket_type"], *window)
+        return signing.sign(key, claim)
+
     return OrderTickets(
         order_id=order["id"],
         code=order["code"],
@@ -132,11 +168,11 @@ async def order_tickets(
         buyer_email=order["buyer_email"],
         language=order["language"],
         edition=order["edition.slug"],
-        edition_name=localize(json_value(ed["names"]) if ed else {}, lang, preferred),
+        edition_name=localize(json_value(ed["names"]), lang, preferred),
         total_minor=order["total_minor"],
         currency=order["currency"],
         expires_at=order["expires_at"],
-        time_zone=ed["time_zone"] if ed else "UTC",
+        time_zone=ed["time_zone"],
         refunded_minor=order["refunded_minor"],
         lines=[LineFacts(name(r["ticket_type"]), r["quantity"], r["price_minor"]) for r in lines],
         tickets=[
@@ -145,7 +181,7 @@ async def order_tickets(
                 secret=t["secret"],
                 status=t["status"],
                 type_name=name(t["ticket_type"]),
-                payload=signing.sign(keys, order["edition"], t["ticket_type"], t["secret"]),
+                payload=payload(t),
                 slot=slots.get(types[t["ticket_type"]]["slot"]),
             )
             for n, t in enumerate(tickets, start=1)

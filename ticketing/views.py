@@ -17,7 +17,7 @@ from markupsafe import Markup
 from festival.errors import NotFound
 from festival.i18n import format_money, translations
 from festival.settings import Settings
-from ticketing import documents, signing
+from ticketing import documents
 from ticketing.tickets import OrderTickets, TicketFacts, order_tickets
 
 NOTICES = ("sent", "too-soon", "paid", "cancelled", "gave-up", "payment-failed")
@@ -32,7 +32,7 @@ class TicketView:
 
 async def order_page(settings: Settings, edition: str, code: str, lang: str, notice: str = "") -> dict[str, Any]:
     """The order of ``code`` in ``edition`` with its tickets and QR codes; ``NotFound`` otherwise."""
-    order = await order_tickets(signing.keys_of(settings), code=code, edition=edition, lang=lang)
+    order = await order_tickets(settings, code=code, edition=edition, lang=lang)
     return {
         "order": order,
         "tickets": [_ticket(t, lang) for t in order.tickets],
@@ -56,7 +56,7 @@ def _ticket(ticket: TicketFacts, lang: str) -> TicketView:
 async def ticket_pdf(settings: Settings, edition: str, code: str, number: int, lang: str) -> tuple[str, bytes]:
     """The PDF of the order's ``number``-th ticket (1-based) and its file name; ``NotFound`` for a
     number the order does not have or a revoked ticket."""
-    order: OrderTickets = await order_tickets(signing.keys_of(settings), code=code, edition=edition, lang=lang)
+    order: OrderTickets = await order_tickets(settings, code=code, edition=edition, lang=lang)
     ticket = next((t for t in order.valid_tickets if t.number == number), None)
     if ticket is None:
         raise NotFound(f"the order has no valid ticket {number}", code="ticket_not_found")

@@ -32,7 +32,14 @@ def csrf_config(secret: str, secure: bool) -> CSRFConfig:
         cookie_samesite="lax",
         # Anchored: Litestar searches these patterns anywhere in the path.
         # Feeds are GET-only and shared by caches: no CSRF cookie on them.
-        exclude=["^/admin(/|$)", "^/webhooks/", r"^/calendars/.+\.ics$", r"^/[^/]+/slots/[^/]+\.ics$"],
+        # Gate devices' scans: the device token in the Authorization header is the authority, not a cookie.
+        exclude=[
+            "^/admin(/|$)",
+            "^/webhooks/",
+            r"^/calendars/.+\.ics$",
+            r"^/[^/]+/slots/[^/]+\.ics$",
+            "^/api/v1/scan(/|$)",
+        ],
     )
 
 

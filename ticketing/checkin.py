@@ -1,0 +1,335 @@
+"""Where a scan is decided: one result per scan, every scan recorded, one admission per ticket and
+list however many gates scan it at the same moment.
+
+A scan is checked in this order (the first failing check is the result): the device's list;
+the payload (``unreadable``, ``other_edition``, ``unknown_key``, ``bad_signature``); the ticket
+(``unknown_ticket``, ``revoked``, ``unpaid``); the list's ticket types (``wrong_list``); the time
+(``not_yet_valid``, ``no_longer_valid``; entries only); then the admission itself: ``admitted`` or
+``already_admitted`` (entry), ``exited``, ``not_inside`` or ``exit_not_allowed`` (exit).
+
+Exactly one of several gates scanning one ticket at once admits it: the admission is an ``INSERT …
+ON CONFLICT DO NOTHING`` on the unique (list, ticket) index, on PostgreSQL and SQLite alike, and
+re-entry a guarded ``UPDATE … WHERE NOT inside``. A scan is idempotent by the device's nonce: the
+same nonce with the same payload gets the first answer; with another payload it is refused
+(``nonce_reused``) and recorded.
+
+Offline scans (uploaded later, ``offline=True``) are decided again at their own ``scanned_at``, and
+record what the gate did (``local_result``): a gate that let someone in offline made an admission
+even when the server would not have (the scan is then flagged ``conflict``); when two scans admitted
+the same ticket, the earliest keeps the admission and the later is flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from piccolo.querystring import QueryString
+
+from festival.database import current_engine, is_unique_violation, write_transaction
+from ticketing import signing, ticket_keys
+from ticketing.checkin_lists import ListRules, rules
+from ticketing.devices import GateDevice
+
+REASONS = {
+    "admitted": "Admitted",
+    "exited": "Exit recorded",
+    "already_admitted": "Already admitted",
+    "wrong_list": "Not valid at this gate",
+    "other_edition": "A ticket of another event",
+    "not_yet_valid": "Not valid yet",
+    "no_longer_valid": "No longer valid",
+    "revoked": "Revoked: refunded or cancelled",
+    "unpaid": "Not paid",
+    "unknown_ticket": "No such ticket",
+    "bad_signature": "Forged or altered ticket",
+    "unknown_key": "Signed by an unknown key",
+    "unreadable": "Not a ticket",
+    "nonce_reused": "Scan id already used for another ticket",
+    "exit_not_allowed": "This list records no exits",
+    "not_inside": "Not checked in",
+    "not_admitted_offline": "Turned away offline",
+}
+OK = frozenset({"admitted", "exited"})
+PAID = frozenset({"paid", "partly_refunded"})
+# A device's clock may run ahead a little; an offline scan claiming a later moment is taken as now.
+MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    payload: str
+    list_id: int
+    nonce: str
+    scanned_at: dt.datetime
+    direction: str = "entry"  # entry / exit
+    gate: str = ""
+    offline: bool = False
+    local_result: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    result: str
+    ticket: int | None = None
+    ticket_type: int | None = None
+    type_name: str = ""
+    admitted_at: dt.datetime | None = None
+    admitted_gate: str = ""
+    scan: int = 0
+    conflict: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.result in OK
+
+    @property
+    def reason(self) -> str:
+        return REASONS.get(self.result, self.result)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def _fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    rows = await current_engine().run_querystring(QueryString(sql, *args))
+    return [dict(row) for row in rows or []]
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """A timestamp read by plain SQL (SQLite may hand back text)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+_PREVIOUS = (
+    "SELECT id, payload_digest, result, ticket, ticket_type, conflict, detail FROM ticketing_scan "
+    "WHERE device = {} AND nonce = {} AND result <> 'nonce_reused'"
+)
+_TICKET = (
+    "SELECT t.ticket_type, t.status, o.status AS order_status, o.edition FROM ticketing_ticket t "
+    'JOIN ticketing_order o ON o.id = t."order" WHERE t.id = {}'
+)
+_ADMIT = (
+    "INSERT INTO ticketing_admission (checkin_list, ticket, first_device, first_nonce, first_at, first_gate, "
+    "inside, entries, last_at) VALUES ({}, {}, {}, {}, {}, {}, {}, 1, {}) "
+    "ON CONFLICT (checkin_list, ticket) DO NOTHING RETURNING id"
+)
+_ADMISSION = (
+    "SELECT id, first_device, first_nonce, first_at, first_gate, inside FROM ticketing_admission "
+    "WHERE checkin_list = {} AND ticket = {}"
+)
+_REENTER = (
+    "UPDATE ticketing_admission SET inside = {}, entries = entries + 1, last_at = {} "
+    "WHERE id = {} AND NOT inside RETURNING id"
+)
+_REENTER_ANY = "UPDATE ticketing_admission SET entries = entries + 1, last_at = {} WHERE id = {} RETURNING id"
+_EXIT = (
+    "UPDATE ticketing_admission SET inside = {}, last_at = {} "
+    "WHERE checkin_list = {} AND ticket = {} AND inside RETURNING id"
+)
+_EARLIER = (
+    "UPDATE ticketing_admission SET first_device = {}, first_nonce = {}, first_at = {}, first_gate = {} "
+    "WHERE id = {} AND first_at > {} RETURNING id"
+)
+_FLAG = "UPDATE ticketing_scan SET conflict = {} WHERE device = {} AND nonce = {} AND result <> 'nonce_reused'"
+_RECORD = (
+    "INSERT INTO ticketing_scan (edition, device, checkin_list, ticket, ticket_type, nonce, payload_digest, "
+    "direction, gate, scanned_at, received_at, result, offline, conflict, detail) "
+    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id"
+)
+
+
+async def scan(device: GateDevice, request: ScanRequest, now: dt.datetime | None = None) -> ScanResult:
+    """Decide one scan of ``device`` and record it (see the module's docstring for the order of the
+    checks). Online scans are decided at ``now``; offline ones at their ``scanned_at`` (never later
+    than now). Never raises for a bad payload: every refusal is a result."""
+    received = now or _now()
+    digest = hashlib.sha256(request.payload.encode()).hexdigest()
+    previous = await _fetch(_PREVIOUS, device.id, request.nonce)
+    if previous:
+        if previous[0]["payload_digest"] == digest:
+            return _from_row(previous[0])
+        return await _record(device, request, digest, received, ScanResult("nonce_reused"))
+    moment = min(request.scanned_at, received + MAX_CLOCK_AHEAD) if request.offline else received
+    verdict, list_rules = await _check(device, request, moment)
+    for _ in range(3):
+        try:
+            async with write_transaction():
+                if verdict.result == "pass" and list_rules is not None:
+                    outcome = await _admit(device, request, list_rules, verdict, moment)
+                else:
+                    outcome = verdict
+                return await _record(device, request, digest, received, outcome)
+        except Exception as exc:
+            if not is_unique_violation(exc):
+                raise
+            # The same nonce arrived twice at once: the other one was recorded; answer as it was.
+            again = await _fetch(_PREVIOUS, device.id, request.nonce)
+            if again:
+                if again[0]["payload_digest"] == digest:
+                    return _from_row(again[0])
+                return await _record(device, request, digest, received, ScanResult("nonce_reused"))
+    raise RuntimeError("a scan could not be recorded")  # pragma: no cover
+
+
+async def _check(device: GateDevice, request: ScanRequest, moment: dt.datetime) -> tuple[ScanResult, ListRules | None]:
+    """Every check before the admission; ``pass`` when the ticket may be admitted (or exit)."""
+    list_rules = await rules(request.list_id) if request.list_id in device.lists else None
+    if list_rules is None or list_rules.edition_id != device.edition_id:
+        return ScanResult("wrong_list", detail={"why": "not a list of this device"}), None
+    try:
+        claim, _, _ = signing.read(request.payload)
+    except signing.InvalidTicket as exc:
+        return ScanResult(exc.code), list_rules
+    claimed = ScanResult("pass", ticket=claim.ticket_id, ticket_type=claim.ticket_type_id)
+    if claim.edition_id != device.edition_id:
+        return replace(claimed, result="other_edition"), list_rules
+    key = await ticket_keys.verifying_key(claim.edition_id, claim.key_id)
+    try:
+        signing.verify(request.payload, lambda _edition, _key_id: key)
+    except signing.InvalidTicket as exc:
+        return ScanResult(exc.code), list_rules
+    found = await _fetch(_TICKET, claim.ticket_id)
+    if not found or found[0]["edition"] != device.edition_id or found[0]["ticket_type"] != claim.ticket_type_id:
+        return replace(claimed, result="unknown_ticket"), list_rules
+    ticket = found[0]
+    claimed = replace(claimed, type_name=list_rules.type_names.get(claim.ticket_type_id, ""))
+    if ticket["status"] != "valid":
+        return replace(claimed, result="revoked"), list_rules
+    if ticket["order_status"] not in PAID:
+        return replace(claimed, result="unpaid" if ticket["order_status"] == "pending" else "revoked"), list_rules
+    if claim.ticket_type_id not in list_rules.types:
+        return replace(claimed, result="wrong_list"), list_rules
+    if request.direction == "exit":
+        return claimed, list_rules  # leaving is recorded at any time
+    signed = (_unix(claim.valid_from), _unix(claim.valid_until))
+    start, end = list_rules.window(claim.ticket_type_id, signed)
+    if moment < start:
+        return replace(claimed, result="not_yet_valid", detail={"from": start.isoformat()}), list_rules
+    if moment >= end:
+        return replace(claimed, result="no_longer_valid", detail={"until": end.isoformat()}), list_rules
+    return claimed, list_rules
+
+
+def _unix(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+async def _admit(
+    device: GateDevice, request: ScanRequest, list_rules: ListRules, passed: ScanResult, moment: dt.datetime
+) -> ScanResult:
+    """The admission (entry) or exit of a ticket that passed every check, in the caller's transaction."""
+    ticket = passed.ticket
+    gate = request.gate or device.gate
+    if request.direction == "exit":
+        if not list_rules.exit_scans:
+            return replace(passed, result="exit_not_allowed")
+        out = await _fetch(_EXIT, False, moment, list_rules.id, ticket)
+        return replace(passed, result="exited" if out else "not_inside")
+    if request.offline and request.local_result not in ("", "admitted"):
+        # The gate turned this one away (its copy of the revocations or admissions said so): no
+        # admission, whatever the server would have said; the record keeps both.
+        result = request.local_result if request.local_result in REASONS else "not_admitted_offline"
+        return replace(passed, result=result, detail={"server": "admitted"})
+    admitted = replace(passed, result="admitted", admitted_at=moment, admitted_gate=gate)
+    if await _fetch(_ADMIT, list_rules.id, ticket, device.id, request.nonce, moment, gate, True, moment):
+        return admitted
+    first = (await _fetch(_ADMISSION, list_rules.id, ticket))[0]
+    if list_rules.reentry:
+        if list_rules.exit_scans:
+            again = await _fetch(_REENTER, True, moment, first["id"])
+        else:
+            again = await _fetch(_REENTER_ANY, moment, first["id"])
+        if again:
+            return replace(admitted, detail={"reentry": True})
+    first_at = _instant(first["first_at"])
+    if request.offline and first_at is not None and moment < first_at:
+        # This offline scan came first: it keeps the admission, the one recorded before is the duplicate.
+        await _fetch(_EARLIER, device.id, request.nonce, moment, gate, first["id"], moment)
+        await _fetch(_FLAG, True, first["first_device"], first["first_nonce"])
+        return replace(admitted, detail={"earliest": True})
+    return replace(
+        passed,
+        result="already_admitted",
+        admitted_at=first_at,
+        admitted_gate=first["first_gate"],
+        conflict=request.offline and request.local_result == "admitted",
+    )
+
+
+async def _record(
+    device: GateDevice, request: ScanRequest, digest: str, received: dt.datetime, outcome: ScanResult
+) -> ScanResult:
+    """Write the scan down (in the caller's transaction, or its own) and return ``outcome`` with its id."""
+    detail = dict(outcome.detail)
+    if outcome.type_name:
+        detail["type_name"] = outcome.type_name
+    if outcome.admitted_at is not None:
+        detail["admitted_at"] = outcome.admitted_at.isoformat()
+        detail["admitted_gate"] = outcome.admitted_gate
+    if request.offline:
+        detail["local_result"] = request.local_result
+    conflict = outcome.conflict or (request.offline and request.local_result == "admitted" and outcome.result not in OK)
+    (row,) = await _fetch(
+        _RECORD,
+        *(device.edition_id, device.id, request.list_id, outcome.ticket, outcome.ticket_type, request.nonce, digest),
+        *(request.direction, request.gate or device.gate, request.scanned_at, received, outcome.result),
+        *(request.offline, conflict, json.dumps(detail)),
+    )
+    return ScanResult(
+        outcome.result,
+        ticket=outcome.ticket,
+        ticket_type=outcome.ticket_type,
+        type_name=outcome.type_name,
+        admitted_at=outcome.admitted_at,
+        admitted_gate=outcome.admitted_gate,
+        scan=int(row["id"]),
+        conflict=conflict,
+        detail=outcome.detail,
+    )
+
+
+def _from_row(row: dict[str, Any]) -> ScanResult:
+    """The answer a recorded scan was given (the same nonce and payload sent again)."""
+    detail = row["detail"]
+    detail = json.loads(detail) if isinstance(detail, str) else dict(detail or {})
+    return ScanResult(
+        row["result"],
+        ticket=row["ticket"],
+        ticket_type=row["ticket_type"],
+        type_name=detail.get("type_name", ""),
+        admitted_at=_instant(detail.get("admitted_at")),
+        admitted_gate=detail.get("admitted_gate", ""),
+        scan=int(row["id"]),
+        conflict=bool(row["conflict"]),
+        detail=detail,
+    )
+
+
+async def scan_batch(
+    device: GateDevice, requests: list[ScanRequest], now: dt.datetime | None = None
+) -> list[ScanResult]:
+    """Offline scans uploaded together, decided oldest first (so the earliest admits); the results
+    in the order given."""
+    received = now or _now()
+    order = sorted(range(len(requests)), key=lambda i: requests[i].scanned_at)
+    results: dict[int, ScanResult] = {}
+    for i in order:
+        results[i] = await scan(device, requests[i], received)
+    return [results[i] for i in range(len(requests))]
+
+
+def forget_cached() -> None:
+    """Drop what this process keeps of lists, devices and keys (tests that rebuild the database)."""
+    from ticketing import checkin_lists, devices
+
+    checkin_lists._rules_cache.clear()
+    devices._cache.clear()
+    ticket_keys._public_cache.clear()

@@ -1,0 +1,153 @@
+"""JSON API of check-in: organisers (and gate staff) set up lists and pair devices; a paired device
+syncs its offline package and sends scans (``docs/checkin.md``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Controller, Request, get, post, put
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, JSONBody
+
+from festival.auth import guards
+from festival.auth.principal import Principal
+from festival.auth.roles import Role
+from festival.settings import Settings
+from festival.web.http import site_url
+from ticketing import checkin, checkin_lists, checkin_sync, devices
+from ticketing import checkin_schemas as s
+from ticketing.checkin import ScanRequest, ScanResult
+from ticketing.devices import GateDevice, ScanLimiter
+
+ORGANISER = {"access": "edition:organiser"}
+CHECKIN_STAFF = {"access": "edition:checkin"}
+DEVICE = {"access": "device"}
+
+
+async def device_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """The caller is a paired, unrevoked gate device (``Authorization: Bearer fdt_…``)."""
+    connection.scope["device"] = await devices.authenticate(connection.headers.get("authorization"))  # type: ignore[typeddict-unknown-key]  # our own scope key
+
+
+async def provide_device(request: Request[Any, Any, Any]) -> GateDevice:
+    device: GateDevice = request.scope["device"]  # type: ignore[typeddict-item]  # set by device_token
+    return device
+
+
+async def provide_limiter(state: State) -> ScanLimiter:
+    limiter: ScanLimiter = state.scan_limiter
+    return limiter
+
+
+def _out(result: ScanResult) -> s.ScanOut:
+    return s.ScanOut(
+        result=result.result,
+        ok=result.ok,
+        reason=result.reason,
+        ticket=result.ticket,
+        ticket_type=result.type_name,
+        admitted_at=result.admitted_at,
+        admitted_gate=result.admitted_gate,
+        scan=result.scan,
+        conflict=result.conflict,
+    )
+
+
+def _request(data: s.ScanIn | s.OfflineScanIn, offline: bool, local_result: str = "") -> ScanRequest:
+    return ScanRequest(
+        payload=data.payload,
+        list_id=data.list,
+        nonce=data.nonce,
+        scanned_at=data.scanned_at.astimezone(dt.UTC),
+        direction=data.direction,
+        gate=data.gate.strip(),
+        offline=offline,
+        local_result=local_result,
+    )
+
+
+class CheckinListController(Controller):
+    path = "/api/v1/editions/{edition:str}/checkin-lists"
+    tags = ["Check-in"]
+
+    @post("/", guards=[guards.edition_role(Role.ORGANISER)], opt=ORGANISER, summary="Add a check-in list")
+    async def create(
+        self, edition: FromPath[str], data: JSONBody[s.CheckinListIn], actor: NamedDependency[Principal]
+    ) -> s.CheckinListOut:
+        await checkin_lists.save_list(actor, edition, data)
+        return next(x for x in await checkin_lists.lists_of(edition, actor) if x.slug == data.slug)
+
+    @put("/{slug:str}", guards=[guards.edition_role(Role.ORGANISER)], opt=ORGANISER, summary="Change a check-in list")
+    async def replace(
+        self,
+        edition: FromPath[str],
+        slug: FromPath[str],
+        data: JSONBody[s.CheckinListIn],
+        actor: NamedDependency[Principal],
+    ) -> s.CheckinListOut:
+        await checkin_lists.save_list(actor, edition, data, replace=slug)
+        return next(x for x in await checkin_lists.lists_of(edition, actor) if x.slug == data.slug)
+
+    @get("/", guards=[guards.edition_role(Role.ORGANISER, Role.GATE)], opt=CHECKIN_STAFF, summary="Check-in lists")
+    async def lists(self, edition: FromPath[str], actor: NamedDependency[Principal]) -> list[s.CheckinListOut]:
+        return await checkin_lists.lists_of(edition, actor)
+
+
+class DeviceController(Controller):
+    path = "/api/v1/editions/{edition:str}/devices"
+    tags = ["Check-in"]
+    guards = [guards.edition_role(Role.ORGANISER, Role.GATE)]
+
+    @post("/", opt=CHECKIN_STAFF, summary="Pair a gate device (its token is shown once)")
+    async def pair(
+        self,
+        edition: FromPath[str],
+        data: JSONBody[s.DeviceIn],
+        actor: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> s.PairedDeviceOut:
+        device_id, token = await devices.pair(actor, edition, data)
+        return s.PairedDeviceOut(device_id, data.name, token, f"{site_url(request, settings)}/scan#pair={token}")
+
+    @get("/", opt=CHECKIN_STAFF, summary="The edition's gate devices")
+    async def list_devices(self, edition: FromPath[str], actor: NamedDependency[Principal]) -> list[s.DeviceOut]:
+        return await devices.devices_of(edition, actor)
+
+    @post("/{device_id:int}/revoke", opt=CHECKIN_STAFF, status_code=204, summary="Revoke a gate device")
+    async def revoke(self, edition: FromPath[str], device_id: FromPath[int], actor: NamedDependency[Principal]) -> None:
+        await devices.revoke(actor, edition, device_id)
+
+
+class ScanController(Controller):
+    path = "/api/v1/scan"
+    tags = ["Check-in"]
+    guards = [device_token]
+    dependencies = {"device": Provide(provide_device), "limiter": Provide(provide_limiter)}
+
+    @get("/sync", opt=DEVICE, summary="The device's offline package")
+    async def sync(self, device: NamedDependency[GateDevice]) -> checkin_sync.SyncPackage:
+        return await checkin_sync.package(device)
+
+    @post("/", opt=DEVICE, status_code=200, summary="Decide a scan (every result is a 200)")
+    async def scan(
+        self, data: JSONBody[s.ScanIn], device: NamedDependency[GateDevice], limiter: NamedDependency[ScanLimiter]
+    ) -> s.ScanOut:
+        await limiter.count(device.id)
+        return _out(await checkin.scan(device, _request(data, offline=False)))
+
+    @post("/batch", opt=DEVICE, status_code=200, summary="Upload scans decided offline")
+    async def batch(
+        self, data: JSONBody[s.ScanBatchIn], device: NamedDependency[GateDevice], limiter: NamedDependency[ScanLimiter]
+    ) -> s.ScanBatchOut:
+        """Counted as one request: a device back online uploads everything it queued at once."""
+        await limiter.count(device.id)
+        requests = [_request(x, offline=x.offline, local_result=x.local_result) for x in data.scans]
+        return s.ScanBatchOut([_out(r) for r in await checkin.scan_batch(device, requests)])
+
+
+CONTROLLERS = [CheckinListController, DeviceController, ScanController]

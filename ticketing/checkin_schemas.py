@@ -1,0 +1,112 @@
+"""Request and response bodies of check-in: lists, devices, scans and the offline package
+(``docs/checkin.md`` describes them for scanner authors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+from ticketing.schemas import Instant, Slug, Text
+
+GateName = Annotated[Text, msgspec.Meta(min_length=1, max_length=80)]
+Minutes = Annotated[int, msgspec.Meta(ge=0, le=24 * 60)]
+Nonce = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{8,64}$", description="the device's id of the scan")]
+# Longer than any ticket (140): what is scanned is recorded as unreadable; past this the request is refused.
+MAX_PAYLOAD_CHARS = 2048
+MAX_BATCH = 500
+Direction = Literal["entry", "exit"]
+
+
+class CheckinListIn(msgspec.Struct, forbid_unknown_fields=True):
+    slug: Slug
+    name: Annotated[Text, msgspec.Meta(min_length=1, max_length=200)]
+    ticket_types: list[Slug] = []
+    slots: Annotated[list[str], msgspec.Meta(description="uids of the edition's slots")] = []
+    gates: Annotated[list[GateName], msgspec.Meta(max_length=50)] = []
+    doors_open_min: Annotated[Minutes, msgspec.Meta(description="admits this long before a ticket's slot")] = 30
+    doors_close_min: Annotated[Minutes, msgspec.Meta(description="admits until this long after a slot ends")] = 0
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
+    reentry: bool = False
+    exit_scans: bool = False
+
+
+class CheckinListOut(msgspec.Struct):
+    id: int
+    slug: str
+    name: str
+    ticket_types: list[str]
+    slots: list[str]
+    gates: list[str]
+    doors_open_min: int
+    doors_close_min: int
+    valid_from: dt.datetime | None
+    valid_until: dt.datetime | None
+    reentry: bool
+    exit_scans: bool
+
+
+class DeviceIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[Text, msgspec.Meta(min_length=1, max_length=120)]
+    lists: Annotated[list[Slug], msgspec.Meta(min_length=1)]
+    gate: Annotated[Text, msgspec.Meta(max_length=80)] = ""
+
+
+class DeviceOut(msgspec.Struct):
+    id: int
+    name: str
+    lists: list[str]
+    gate: str
+    created_by: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_seen_at: dt.datetime | None
+
+
+class PairedDeviceOut(msgspec.Struct):
+    id: int
+    name: str
+    token: Annotated[str, msgspec.Meta(description="shown once: the device's bearer token")]
+    pairing_url: str
+
+
+class ScanIn(msgspec.Struct, forbid_unknown_fields=True):
+    payload: Annotated[str, msgspec.Meta(max_length=MAX_PAYLOAD_CHARS, description="the scanned text")]
+    list: int
+    nonce: Nonce
+    scanned_at: Instant
+    direction: Direction = "entry"
+    gate: Annotated[Text, msgspec.Meta(max_length=80)] = ""
+
+
+class OfflineScanIn(msgspec.Struct, forbid_unknown_fields=True):
+    payload: Annotated[str, msgspec.Meta(max_length=MAX_PAYLOAD_CHARS)]
+    list: int
+    nonce: Nonce
+    scanned_at: Instant
+    direction: Direction = "entry"
+    gate: Annotated[Text, msgspec.Meta(max_length=80)] = ""
+    offline: bool = True
+    local_result: Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{0,30}$")] = ""
+
+
+class ScanBatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    scans: Annotated[list[OfflineScanIn], msgspec.Meta(max_length=MAX_BATCH)]
+
+
+class ScanOut(msgspec.Struct):
+    result: str
+    ok: bool
+    reason: str
+    ticket: int | None
+    ticket_type: str
+    admitted_at: dt.datetime | None
+    admitted_gate: str
+    scan: int
+    conflict: bool
+
+
+class ScanBatchOut(msgspec.Struct):
+    results: list[ScanOut]
