@@ -462,8 +462,14 @@ function wire() {
   window.addEventListener("offline", () => setOnline(false));
 }
 
+// The page opens without the network once its worker controls it: body[data-offline-ready].
 async function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
+  const controlled = () => {
+    if (navigator.serviceWorker.controller) document.body.dataset.offlineReady = "true";
+  };
+  navigator.serviceWorker.addEventListener("controllerchange", controlled);
+  controlled();
   try {
     await navigator.serviceWorker.register("/scan-sw.js", { scope: "/scan" });
   } catch (error) {

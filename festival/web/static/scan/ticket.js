@@ -96,6 +96,17 @@ export function remember(known, scan) {
   }
 }
 
+// The package's revoked tickets as a set, made once per package (a large edition revokes thousands).
+const revokedSets = new WeakMap();
+function revokedIn(pkg) {
+  let revoked = revokedSets.get(pkg);
+  if (!revoked) {
+    revoked = new Set(pkg.revoked || []);
+    revokedSets.set(pkg, revoked);
+  }
+  return revoked;
+}
+
 function seconds(iso) {
   return iso ? Date.parse(iso) / 1000 : null;
 }
@@ -137,7 +148,7 @@ export async function decide({ pkg, keys, listId, direction, text, known, now })
   const key = keys.get(claim.keyId);
   if (!key) return outcome("unknown_key");
   if (!(await verifySignature(key, read))) return outcome("bad_signature");
-  if ((pkg.revoked || []).includes(claim.ticketId)) return outcome("revoked");
+  if (revokedIn(pkg).has(claim.ticketId)) return outcome("revoked");
   if (!list.ticket_types.includes(claim.ticketTypeId)) return outcome("wrong_list");
   const admission = known.get(`${list.id}:${claim.ticketId}`);
   if (direction === "exit") {
