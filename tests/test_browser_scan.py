@@ -51,6 +51,16 @@ BUYER = BuyerIn(name="Liu Yang 刘洋", email="liu.yang@example.cn", language="z
 CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 FRAME = (640, 480)
 QUEUE_UPLOAD_TIMEOUT_MS = 30_000  # the page retries every 10 s, and at once on the "online" event
+# Counts what the page does to be heard and felt: each vibration pattern and each tone it plays.
+FEEDBACK_PROBE = """
+window.feedbackProbe = { vibrations: [], tones: 0 };
+navigator.vibrate = (pattern) => { window.feedbackProbe.vibrations.push(pattern); return true; };
+const createOscillator = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () {
+  window.feedbackProbe.tones += 1;
+  return createOscillator.call(this);
+};
+"""
 
 
 @dataclass(frozen=True)
@@ -202,10 +212,12 @@ async def test_camera_scan_online(gate: Gate, live_server: LiveServer, tmp_path:
     payload = gate.tickets[0]
     async with camera_browser(qr_video(payload, tmp_path / "ticket.y4m")) as browser:
         async with open_page(browser, live_server) as (page, problems):
+            await page.add_init_script(FEEDBACK_PROBE)
             await pair(page, gate)
             result = page.locator("#result")
             await page.get_by_role("button", name="Start camera").click()
             await expect(result).to_have_attribute("data-result", "admitted")
+            assert await page.evaluate("window.feedbackProbe") == {"vibrations": [120], "tones": 1}  # one beep
             await expect(result).to_have_attribute("data-state", "ok")
             await expect(page.locator("#result-reason")).to_have_text("Admitted")
             await expect(page.locator("#result-type")).to_have_text(gate.type_name)
@@ -223,6 +235,8 @@ async def test_camera_scan_online(gate: Gate, live_server: LiveServer, tmp_path:
             await expect(result).to_have_attribute("data-state", "refused")
             await expect(page.locator("#result-reason")).to_have_text("Already admitted")
             await expect(page.locator("#result-detail")).to_contain_text("gate North")
+            refused = {"vibrations": [120, [200, 100, 200]], "tones": 3}  # two low buzzes
+            assert await page.evaluate("window.feedbackProbe") == refused
             await page.get_by_role("button", name="Stop camera").click()
             await page.screenshot(path=str(artifact_path("scan-already-admitted.png")))
             await expect(page.locator("#queued")).to_have_attribute("data-count", "0")
