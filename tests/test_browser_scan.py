@@ -316,3 +316,101 @@ async def test_offline_checks_signatures_with_webcrypto(
         await page.screenshot(path=str(artifact_path("scan-offline-bad-signature.png")))
         problems.assert_none()
     assert await scans_of(genuine) == []  # the context closed offline: its queue never left the page
+
+
+DECIDE_ALL = """
+async ({ pkg, own, cases }) => {
+  const ticket = await import("/static/scan/ticket.js");
+  const keys = await ticket.importKeys(pkg.keys);
+  const known = ticket.admissionsOf(pkg, own);
+  const results = [];
+  for (const c of cases) {
+    const decided = await ticket.decide({
+      pkg, keys, known, listId: c.list, direction: c.direction, text: c.payload, now: c.now * 1000,
+    });
+    results.push(decided.result + (decided.admittedGate ? "@" + decided.admittedGate : ""));
+  }
+  return results;
+}
+"""
+
+
+async def test_offline_decisions_follow_the_servers_rules(chromium_browser: Browser, live_server: LiveServer) -> None:
+    """The page's own decision (static/scan/ticket.js) over one offline package, case by case, in the
+    order of ticketing/checkin.py: list, payload, edition, key, signature, revocation, types, window
+    (the slot's doors within the signed window, within the list's bounds; exits at any time), then
+    the admissions it knows (the package's and its own scans)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key, stranger = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    t = 1_900_000_000  # the moment of most scans (Unix seconds)
+    hour = 3600
+
+    def iso(at: int) -> str:
+        return dt.datetime.fromtimestamp(at, dt.UTC).isoformat().replace("+00:00", "Z")
+
+    def ticket(number: int, ticket_type: int = 11, *, edition: int = 3, key_id: int = 1, valid_from: int = 0) -> str:
+        signer = signing.SigningKey(edition, key_id, stranger if key_id == 2 else key)
+        window = (valid_from or t - 12 * hour, t + 12 * hour)
+        return signing.sign(signer, signing.Claim(key_id, number, edition, ticket_type, *window))
+
+    def listed(list_id: int, types: list[int], **rules: Any) -> dict[str, Any]:
+        base = {"slug": f"l{list_id}", "name": f"List {list_id}", "gates": [], "reentry": False, "exit_scans": False}
+        return {"id": list_id, **base, "valid_from": None, "valid_until": None, "doors_open_min": 30,
+                "doors_close_min": 0, "ticket_types": types, **rules}  # fmt: skip
+
+    pkg = {
+        "edition": {"id": 3, "slug": "e", "name": "E", "time_zone": "Europe/Helsinki"},
+        "device": {"id": 1, "name": "Gate", "gate": "North"},
+        "server_time": iso(t),
+        "keys": [
+            {"key_id": 1, "public_key": signing.b64(signing.raw_public_key(key.public_key())), "algorithm": "Ed25519"}
+        ],
+        "lists": [
+            listed(2, [11, 13]),
+            listed(4, [11], reentry=True, exit_scans=True, valid_until=iso(t + 5 * hour)),
+            listed(6, [11], reentry=True),
+        ],
+        "ticket_types": {"11": "Festival pass", "13": "Concert"},
+        "slot_times": {"13": [iso(t + hour), iso(t + 3 * hour)]},
+        "revoked": [102],
+        "admitted": [
+            {"list": 2, "ticket": 50, "at": iso(t - hour), "gate": "South", "inside": True},
+            {"list": 4, "ticket": 60, "at": iso(t - hour), "gate": "South", "inside": False},
+            {"list": 6, "ticket": 70, "at": iso(t - hour), "gate": "South", "inside": True},
+        ],
+    }
+    own = [{"list": 4, "ticket": 61, "result": "admitted", "scanned_at": iso(t - 60), "gate": "North"}]
+    cases = [  # (payload, list, direction, moment, expected)
+        (ticket(1), 2, "entry", t, "admitted"),
+        (ticket(2, 13), 2, "entry", t, "not_yet_valid"),  # doors open 30 min before the slot
+        (ticket(2, 13), 2, "entry", t + hour - 30 * 60, "admitted"),
+        (ticket(2, 13), 2, "entry", t + 3 * hour, "no_longer_valid"),  # the slot's end, doors_close_min 0
+        (ticket(3, valid_from=t + hour), 2, "entry", t, "not_yet_valid"),  # the signed window
+        (ticket(1), 2, "entry", t + 12 * hour, "no_longer_valid"),
+        (ticket(1), 4, "entry", t + 5 * hour, "no_longer_valid"),  # the list's valid_until
+        (ticket(50), 2, "entry", t, "already_admitted@South"),
+        (ticket(102), 2, "entry", t, "revoked"),
+        (ticket(4, 12), 2, "entry", t, "wrong_list"),
+        (ticket(1), 99, "entry", t, "wrong_list"),  # not a list of this device
+        (ticket(5, edition=4), 2, "entry", t, "other_edition"),
+        (ticket(6, key_id=2), 2, "entry", t, "unknown_key"),
+        (tampered(ticket(7), 40), 2, "entry", t, "bad_signature"),
+        ("HELLO", 2, "entry", t, "unreadable"),
+        (ticket(50), 2, "exit", t, "exit_not_allowed"),
+        (ticket(60), 4, "exit", t, "not_inside"),
+        (ticket(60), 4, "entry", t, "admitted"),  # re-entry after an exit
+        (ticket(61), 4, "entry", t, "already_admitted@North"),  # its own scan a minute ago: still inside
+        (ticket(61), 4, "exit", t + 6 * hour, "exited"),  # leaving is recorded at any time
+        (ticket(70), 6, "entry", t, "admitted"),  # re-entry without exit scans: any time
+    ]
+    async with open_page(chromium_browser, live_server) as (page, problems):
+        await page.goto("/scan")
+        arguments = {
+            "pkg": pkg,
+            "own": own,
+            "cases": [{"payload": p, "list": lst, "direction": d, "now": at} for p, lst, d, at, _ in cases],
+        }
+        results = await page.evaluate(DECIDE_ALL, arguments)
+        problems.assert_none()
+    assert results == [expected for *_, expected in cases]
