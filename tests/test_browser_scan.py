@@ -414,3 +414,41 @@ async def test_offline_decisions_follow_the_servers_rules(chromium_browser: Brow
         results = await page.evaluate(DECIDE_ALL, arguments)
         problems.assert_none()
     assert results == [expected for *_, expected in cases]
+
+
+async def test_pasted_token_then_revoked_device(chromium_browser: Browser, gate: Gate, live_server: LiveServer) -> None:
+    """A token pasted into the pairing form pairs the page; once the device is revoked, the page
+    forgets it (token, offline data, queue) and asks to be paired again."""
+    from playwright.async_api import expect
+
+    organiser = (await auth.issue_token(None, f"organiser@{DEMO_DOMAIN}", "scanner tests")).secret
+    async with httpx.AsyncClient(
+        base_url=live_server.base_url, headers={"authorization": f"Bearer {organiser}"}
+    ) as api:
+        paired = await api.post(
+            f"/api/v1/editions/{HSF}/devices", json={"name": "South gate 2", "lists": ["park"], "gate": "South"}
+        )
+        assert paired.status_code == 201, paired.text
+        async with open_page(chromium_browser, live_server) as (page, problems):
+            await page.goto("/scan")
+            pairing = page.get_by_role("region", name="Pair this device")
+            await expect(pairing).to_be_visible()
+            await page.get_by_label("Device token").fill("not-a-token")
+            await page.get_by_role("button", name="Pair").click()
+            await expect(page.locator("#pair-error")).to_have_text("That is not a device token: it starts with fdt_.")
+            await page.get_by_label("Device token").fill(paired.json()["token"])
+            await page.get_by_role("button", name="Pair").click()
+            await expect(page.locator("#device-name")).to_have_text("South gate 2")
+            await expect(page.locator("#device-gate")).to_have_text("(South)")
+            await expect(pairing).to_be_hidden()
+
+            revoked = await api.post(f"/api/v1/editions/{HSF}/devices/{paired.json()['id']}/revoke")
+            assert revoked.status_code == 204, revoked.text
+            await page.reload()
+            await expect(pairing).to_be_visible()
+            await expect(page.locator("#pair-error")).to_contain_text("ask for a new pairing link")
+            await page.reload()  # forgotten for good: no token left to try
+            await expect(pairing).to_be_visible()
+            await expect(page.locator("#pair-error")).to_be_hidden()
+            assert not problems.errors
+            assert problems.failed == [f"401 GET {live_server.url('/api/v1/scan/sync')}"]
