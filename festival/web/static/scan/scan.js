@@ -13,7 +13,9 @@ const RETRY_EVERY_MS = 10_000;
 const SAME_CODE_PAUSE_MS = 3_000;
 const RESULT_SHOWN_MS = 8_000;
 const CLOCK_TRUSTED_MS = 2_000;
-const MAX_PAYLOAD_CHARS = 2048;
+// A ticket is 140 characters; of anything longer the first 1000 are enough to record, and keep a
+// batch of 500 offline scans well under the server's 1 MiB limit of a request body.
+const MAX_PAYLOAD_CHARS = 1000;
 const TOKEN = /^fdt_[A-Za-z0-9_-]{8,200}$/;
 
 const $ = (id) => document.getElementById(id);
