@@ -398,8 +398,7 @@ async function pairWith(token) {
   if (token !== state.token) {
     // Another device's data is not this one's; its queued scans are still uploaded (under this token).
     await store.setSetting("package", null);
-    state.pkg = null;
-    state.fetchedAt = null;
+    Object.assign(state, { pkg: null, fetchedAt: null, keys: new Map(), known: new Map() });
   }
   state.token = token;
   await store.setSetting("token", token);
@@ -487,13 +486,13 @@ async function start() {
   state.token = (await store.getSetting("token")) || null;
   state.listId = (await store.getSetting("list")) ?? null;
   state.direction = (await store.getSetting("direction")) || "entry";
+  const saved = state.token ? await store.getSetting("package") : null;
+  if (saved) await adopt(saved);
   if (paired) {
     await pairWith(paired);
   } else if (!state.token) {
     showPairing("");
   } else {
-    const saved = await store.getSetting("package");
-    if (saved) await adopt(saved);
     showScanner();
     renderDevice();
     await renderQueued();
