@@ -37,7 +37,7 @@ export function base64UrlDecode(text) {
 
 // The claim of a payload, unverified; null when it is not 140 base32 characters of a version 2 body.
 export function readPayload(text) {
-  const cleaned = String(text).trim().toUpperCase();
+  const cleaned = String(text).replace(/\s+/g, "").toUpperCase(); // typed from the printed groups
   if (!PAYLOAD.test(cleaned)) return null;
   const raw = base32Decode(cleaned);
   const body = raw.subarray(0, BODY_BYTES);
