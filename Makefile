@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck test-sqlite test-postgres install migration messages clean
+.PHONY: run test lint typecheck test-sqlite test-postgres install migration messages vendor-scan clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "festival needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -47,6 +47,17 @@ migration: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ --no-location --omit-header -o festival/web/locale/messages.pot .
 	$(BIN)/pybabel update -i festival/web/locale/messages.pot -d festival/web/locale --no-fuzzy-matching --ignore-obsolete
+
+## make vendor-scan [JSQR_VERSION=1.4.0]: refresh the scanner's QR decoder (jsQR from npm) in static/scan/vendor/.
+## The committed files are what the site serves: a machine with only Python never needs npm.
+SCAN_VENDOR := festival/web/static/scan/vendor
+JSQR_VERSION ?= 1.4.0
+vendor-scan:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp $(SCAN_VENDOR)/package.json $(SCAN_VENDOR)/package-lock.json "$$tmp"/ && \
+	(cd "$$tmp" && npm install --ignore-scripts --no-audit --no-fund --save-exact jsqr@$(JSQR_VERSION)) && \
+	cp "$$tmp"/node_modules/jsqr/dist/jsQR.js "$$tmp"/node_modules/jsqr/LICENSE "$$tmp"/package.json "$$tmp"/package-lock.json $(SCAN_VENDOR)/ && \
+	sha256sum $(SCAN_VENDOR)/jsQR.js
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -53,6 +53,7 @@ from ticketing import checkin_page as ticketing_checkin_page
 from ticketing import controllers as ticketing_controllers
 from ticketing import order_page as ticketing_order_page
 from ticketing import pages as ticketing_pages
+from ticketing import scan_page as ticketing_scan_page
 from ticketing.devices import create_scan_limiter
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -146,6 +147,7 @@ def create_app(
             *ticketing_checkin_page.CONTROLLERS,
             *ticketing_pages.CONTROLLERS,
             *ticketing_order_page.CONTROLLERS,
+            *ticketing_scan_page.CONTROLLERS,
             create_static_files_router(
                 path="/static", directories=[WEB_DIR / "static"], opt={"access": "public"}, include_in_schema=False
             ),

@@ -65,6 +65,8 @@ def test_a_payload_round_trips_and_fits_qr_version_6() -> None:
     assert len(payload) == signing.PAYLOAD_CHARS == 140 and re.fullmatch(r"[A-Z2-7]+", payload)
     assert signing.verify(payload, _lookup(key)) == claim
     assert signing.verify(payload.lower() + "\n", _lookup(key)) == claim  # scanners may send lower case
+    typed = signing.grouped(payload)  # as printed under the QR code
+    assert typed.count(" ") == 34 and signing.verify(typed.lower(), _lookup(key)) == claim
     body = base64.b32decode(payload + "====")[: signing.BODY_BYTES]
     assert body.hex() == "020001" + "0000002a" + "00000007" + "00000009" + "6b49d200" + "6b4b2380"
 

@@ -189,7 +189,7 @@ async def _check(device: GateDevice, request: ScanRequest, moment: dt.datetime) 
     try:
         claim, _, _ = signing.read(request.payload)
     except signing.InvalidTicket as exc:
-        return ScanResult(exc.code), list_rules
+        return ScanResult(exc.code, detail={"length": len(request.payload)}), list_rules
     claimed = ScanResult("pass", ticket=claim.ticket_id, ticket_type=claim.ticket_type_id)
     if claim.edition_id != device.edition_id:
         return replace(claimed, result="other_edition"), list_rules

@@ -144,6 +144,7 @@ class ScanController(Controller):
     path = "/api/v1/scan"
     tags = ["Check-in"]
     guards = [device_token]
+    request_max_body_size = s.MAX_SCAN_BODY_BYTES
     dependencies = {"device": Provide(provide_device), "limiter": Provide(provide_limiter)}
 
     @get("/sync", opt=DEVICE, summary="The device's offline package")

@@ -19,6 +19,7 @@ from babel.dates import format_date, format_time
 
 from festival.i18n import babel_locale, translations
 from schedule.exporters.ical import FeedEvent
+from ticketing import signing
 from ticketing.tickets import OrderTickets, SlotFacts, TicketFacts
 
 if TYPE_CHECKING:
@@ -123,11 +124,16 @@ def ticket_pdf(order: OrderTickets, ticket: TicketFacts, lang: str) -> bytes:
     line(_("Name: %(name)s") % {"name": order.buyer_name}, 9, 5)
     line(_("Ticket %(number)d of %(count)d") % {"number": ticket.number, "count": len(order.tickets)}, 9, 5)
     line(_("Order: %(reference)s") % {"reference": order_reference(order.code)}, 9, 5)
-    size = min(width, pdf.h - pdf.get_y() - 12)
+    size = min(width, pdf.h - pdf.get_y() - 22)
     pdf.image(io.BytesIO(qr_png(ticket.payload, box_size=10)), x=(pdf.w - size) / 2, y=pdf.get_y() + 2, w=size)
-    pdf.set_y(pdf.h - 10)
+    pdf.set_y(pdf.h - 20)
     pdf.set_font(family, size=7)
-    pdf.cell(width, 4, _printable(_("Show this code at the entrance."), family), align="C")
+    pdf.cell(
+        width, 4, _printable(_("Show this code at the entrance."), family), align="C", new_x="LMARGIN", new_y="NEXT"
+    )
+    # For a gate whose camera cannot read a damaged code: the same characters, typed by hand.
+    pdf.set_font("Courier", size=6)
+    pdf.multi_cell(width, 2.6, signing.grouped(ticket.payload), align="C")
     return bytes(pdf.output())
 
 

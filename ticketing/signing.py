@@ -94,7 +94,7 @@ def sign(key: SigningKey, claim: Claim) -> str:
 def read(payload: str) -> tuple[Claim, bytes, bytes]:
     """The claim, body and signature of a payload, unverified; ``InvalidTicket`` (``unreadable``) when
     it is not 140 base32 characters of a body of this version."""
-    text = payload.strip().upper()
+    text = "".join(payload.split()).upper()  # typed by hand from the printed groups: spaces, lower case
     if len(text) != PAYLOAD_CHARS or not set(text) <= _BASE32:
         raise InvalidTicket(f"not a ticket: expected {PAYLOAD_CHARS} base32 characters", code="unreadable")
     try:
@@ -123,6 +123,11 @@ def verify(payload: str, public_keys: PublicKeys) -> Claim:
     except InvalidSignature:
         raise InvalidTicket("the signature does not match: altered or forged", code="bad_signature") from None
     return claim
+
+
+def grouped(payload: str) -> str:
+    """The payload in groups of four, as printed under the QR code for typing in by hand."""
+    return " ".join(payload[i : i + 4] for i in range(0, len(payload), 4))
 
 
 def raw_public_key(key: Ed25519PublicKey) -> bytes:

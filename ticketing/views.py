@@ -17,7 +17,7 @@ from markupsafe import Markup
 from festival.errors import NotFound
 from festival.i18n import format_money, translations
 from festival.settings import Settings
-from ticketing import documents
+from ticketing import documents, signing
 from ticketing.tickets import OrderTickets, TicketFacts, order_tickets
 
 NOTICES = ("sent", "too-soon", "paid", "cancelled", "gave-up", "payment-failed")
@@ -28,6 +28,7 @@ class TicketView:
     ticket: TicketFacts
     when: str
     qr: Markup  # an inline <svg>, drawn here from a payload we signed
+    code: str  # the payload in groups of four, for a gate that must type it in
 
 
 async def order_page(settings: Settings, edition: str, code: str, lang: str, notice: str = "") -> dict[str, Any]:
@@ -50,7 +51,8 @@ def _ticket(ticket: TicketFacts, lang: str) -> TicketView:
     label = translations(lang).gettext("QR code of ticket %(number)d") % {"number": ticket.number}
     when = documents.when(ticket.slot, lang) if ticket.slot is not None else ""
     # The markup is qrcode's own output for a base32 payload: nothing of the buyer's is in it.
-    return TicketView(ticket, when, Markup(documents.qr_svg(ticket.payload, label)))  # noqa: S704
+    svg = Markup(documents.qr_svg(ticket.payload, label))  # noqa: S704
+    return TicketView(ticket, when, svg, signing.grouped(ticket.payload))
 
 
 async def ticket_pdf(settings: Settings, edition: str, code: str, number: int, lang: str) -> tuple[str, bytes]:
