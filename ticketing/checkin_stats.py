@@ -136,17 +136,14 @@ _VALID_TICKETS = (
     "WHERE o.edition = {} AND t.status = 'valid' AND o.status IN ({}, {}) GROUP BY t.ticket_type"
 )
 _SCANS = (
-    "SELECT checkin_list, gate, result, offline, conflict, COUNT(*) AS n, "
-    "SUM(CASE WHEN received_at >= {} THEN 1 ELSE 0 END) AS recent FROM ticketing_scan WHERE edition = {} "
-    "GROUP BY checkin_list, gate, result, offline, conflict"
+    "SELECT checkin_list, gate, device, result, offline, conflict, COUNT(*) AS n, "
+    "SUM(CASE WHEN received_at >= {} THEN 1 ELSE 0 END) AS recent, MAX(received_at) AS last_at "
+    "FROM ticketing_scan WHERE edition = {} GROUP BY checkin_list, gate, device, result, offline, conflict"
 )
 _MOMENT = "CASE WHEN offline THEN scanned_at ELSE received_at END"
 _PER_MINUTE = (
     "SELECT {minute} AS minute, COUNT(*) AS n, SUM(CASE WHEN result = 'admitted' THEN 1 ELSE 0 END) AS admitted "
     "FROM ticketing_scan WHERE edition = {{}} AND received_at >= {{}} GROUP BY {minute}"
-)
-_DEVICE_SCANS = (
-    "SELECT device, COUNT(*) AS n, MAX(received_at) AS last_at FROM ticketing_scan WHERE edition = {} GROUP BY device"
 )
 
 
@@ -187,7 +184,7 @@ async def checkin_stats(actor: Principal, edition: str, now: dt.datetime | None 
             for result, (n, recent) in sorted(scans.refusals.items(), key=lambda kv: (-kv[1][0], kv[0]))
         ],
         latest_conflicts=await _latest_conflicts(edition_id, {r["id"]: r["name"] for r in list_rows}),
-        devices=await _devices(edition_id),
+        devices=await _devices(edition_id, scans.devices),
     )
 
 
@@ -199,6 +196,7 @@ class _ScanCounts:
     conflicts: int = 0
     refusals: dict[str, tuple[int, int]] = field(default_factory=dict)  # result: (in all, recent)
     at_gates: dict[int, dict[str, int]] = field(default_factory=dict)  # list: gate: scans
+    devices: dict[int, tuple[int, dt.datetime | None]] = field(default_factory=dict)  # device: (scans, last)
 
 
 async def _scan_counts(edition_id: int, since: dt.datetime) -> _ScanCounts:
@@ -212,6 +210,9 @@ async def _scan_counts(edition_id: int, since: dt.datetime) -> _ScanCounts:
         if row["checkin_list"] is not None:
             gates = counts.at_gates.setdefault(row["checkin_list"], {})
             gates[row["gate"]] = gates.get(row["gate"], 0) + n
+        scans, last = counts.devices.get(row["device"], (0, None))
+        at = _instant(row["last_at"])
+        counts.devices[row["device"]] = (scans + n, max(at, last) if at and last else at or last)
         if row["result"] == "admitted":
             counts.admitted += n
         elif row["result"] not in OK:
@@ -306,8 +307,7 @@ async def _latest_conflicts(edition_id: int, list_names: dict[int, str]) -> list
     return conflicts
 
 
-async def _devices(edition_id: int) -> list[DeviceStats]:
-    scanned = {r["device"]: r for r in await _fetch(_DEVICE_SCANS, edition_id)}
+async def _devices(edition_id: int, scanned: dict[int, tuple[int, dt.datetime | None]]) -> list[DeviceStats]:
     rows = await (
         Device.select(Device.id, Device.name, Device.gate, Device.revoked_at, Device.last_seen_at)
         .where(Device.edition == edition_id)
@@ -319,8 +319,8 @@ async def _devices(edition_id: int) -> list[DeviceStats]:
             name=r["name"],
             gate=r["gate"],
             revoked=r["revoked_at"] is not None,
-            scans=int(scanned[r["id"]]["n"]) if r["id"] in scanned else 0,
-            last_scan_at=_instant(scanned[r["id"]]["last_at"]) if r["id"] in scanned else None,
+            scans=scanned.get(r["id"], (0, None))[0],
+            last_scan_at=scanned.get(r["id"], (0, None))[1],
             last_seen_at=r["last_seen_at"],
         )
         for r in rows
