@@ -1,6 +1,6 @@
 """The check-in dashboard in Chromium (issue 7, point 7): an organiser watches the page while a gate
 scans through the API, and the numbers change without a reload; pairing a device on the page shows a
-QR code that a phone's camera reads as the pairing link."""
+QR code that a phone's camera reads as the pairing link, and the scanner page pairs itself from it."""
 
 from __future__ import annotations
 
@@ -141,3 +141,9 @@ async def test_pairing_shows_a_qr_code_of_the_link(
         (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(await page.locator("svg.qr").screenshot())))
         assert found.text == link
         problems.assert_none()
+
+    # The phone opens the link: the scanner page pairs itself with the token.
+    async with open_page(chromium_browser, live_server) as (phone, phone_problems):
+        await phone.goto(link)
+        await expect(phone.get_by_text("Phone at the East door")).to_be_visible()
+        phone_problems.assert_none()
