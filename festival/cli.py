@@ -501,12 +501,12 @@ async def _reset_password(user_id: int, password: str) -> None:
 
 @main.group()
 def token() -> None:
-    """Bearer tokens for devices and scripts (gate scanners, box-office tills, integrations)."""
+    """Bearer tokens of accounts for scripts (box-office tills, integrations); gate scanners pair on the check-in page."""
 
 
 @token.command("add")
 @click.option("--user", "user_email", required=True, help="E-mail of the account the token acts as.")
-@click.option("--name", required=True, help="Where the token is used, e.g. 'North gate scanner 1'.")
+@click.option("--name", required=True, help="Where the token is used, e.g. 'Box office till 1'.")
 def token_add(user_email: str, name: str) -> None:
     """Create a token and print its secret once (only a hash is stored)."""
 

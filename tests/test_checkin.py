@@ -177,6 +177,15 @@ async def test_lists_devices_and_every_scan_result(app: Any, client: httpx.Async
     assert (await _scan(client, device, base64.b32encode(bytes(raw)).decode().rstrip("="), hall["id"]))[
         "result"
     ] == "unknown_key"
+    # Another edition's claim with the largest numbers a payload holds: refused, nothing of it in columns.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ticketing import signing
+
+    far = signing.SigningKey(2**32 - 1, 1, Ed25519PrivateKey.generate())
+    foreign = signing.sign(far, signing.Claim(1, 2**32 - 1, 2**32 - 1, 2**32 - 1, 0, 2**32 - 1))
+    answer = await _scan(client, device, foreign, hall["id"])
+    assert answer["result"] == "other_edition" and answer["ticket"] is None
     for garbage in (concert[:-10], concert + "AAAA", os.urandom(40).hex(), "", "x" * 2000, "\x00\x01ÄÖ票"):
         answer = await _scan(client, device, garbage, hall["id"])
         assert answer["result"] == "unreadable" and answer["ticket"] is None
@@ -184,7 +193,7 @@ async def test_lists_devices_and_every_scan_result(app: Any, client: httpx.Async
     assert oversized["result"] == "unreadable"  # recorded like any other scan
     too_big = await client.post("/api/v1/scan", json=_scan_body("A" * 2_000_000, hall["id"]), headers=device)
     assert too_big.status_code == 413
-    for bad in ({"nonce": "short"}, {"direction": "sideways"}, {"scanned_at": "yesterday"}, {"list": "hall"}):
+    for bad in ({"nonce": "short"}, {"direction": "sideways"}, {"scanned_at": "yesterday"}, {"list": "hall"}, {"list": 3_000_000_000}):
         response = await client.post("/api/v1/scan", json={**_scan_body(concert, hall["id"]), **bad}, headers=device)
         assert response.status_code in (400, 422), response.text
     broken = await client.post(
@@ -194,7 +203,7 @@ async def test_lists_devices_and_every_scan_result(app: Any, client: httpx.Async
 
     # Every decided scan is recorded, admitted or refused.
     results = [r["result"] for r in await Scan.select(Scan.result).order_by(Scan.id)]
-    assert results.count("admitted") == 2 and results.count("unreadable") == 7 and len(results) == 18
+    assert results.count("admitted") == 2 and results.count("unreadable") == 7 and len(results) == 19
 
 
 async def test_time_windows_reentry_and_exits(app: Any, client: httpx.AsyncClient, demo: Any) -> None:

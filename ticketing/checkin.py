@@ -2,8 +2,8 @@
 list however many gates scan it at the same moment.
 
 A scan is checked in this order (the first failing check is the result): the device's list;
-the payload (``unreadable``, ``other_edition``, ``unknown_key``, ``bad_signature``); the ticket
-(``unknown_ticket``, ``revoked``, ``unpaid``); the list's ticket types (``wrong_list``); the time
+the payload (``unreadable``, ``other_edition``, ``unknown_key``, ``bad_signature``); the list's
+ticket types (``wrong_list``); the ticket (``unknown_ticket``, ``revoked``, ``unpaid``); the time
 (``not_yet_valid``, ``no_longer_valid``; entries only); then the admission itself: ``admitted`` or
 ``already_admitted`` (entry), ``exited``, ``not_inside`` or ``exit_not_allowed`` (exit).
 
@@ -190,25 +190,31 @@ async def _check(device: GateDevice, request: ScanRequest, moment: dt.datetime) 
         claim, _, _ = signing.read(request.payload)
     except signing.InvalidTicket as exc:
         return ScanResult(exc.code, detail={"length": len(request.payload)}), list_rules
-    claimed = ScanResult("pass", ticket=claim.ticket_id, ticket_type=claim.ticket_type_id)
     if claim.edition_id != device.edition_id:
-        return replace(claimed, result="other_edition"), list_rules
+        # Nothing of an unverified claim goes into the record's columns (its numbers may be anything).
+        return ScanResult("other_edition", detail={"edition": claim.edition_id}), list_rules
     key = await ticket_keys.verifying_key(claim.edition_id, claim.key_id)
     try:
         signing.verify(request.payload, lambda _edition, _key_id: key)
     except signing.InvalidTicket as exc:
         return ScanResult(exc.code), list_rules
+    claimed = ScanResult(
+        "pass",
+        ticket=claim.ticket_id,
+        ticket_type=claim.ticket_type_id,
+        type_name=list_rules.type_names.get(claim.ticket_type_id, ""),
+    )
+    # The list first: a device learns nothing of tickets its lists do not admit (as offline).
+    if claim.ticket_type_id not in list_rules.types:
+        return replace(claimed, result="wrong_list"), list_rules
     found = await _fetch(_TICKET, claim.ticket_id)
     if not found or found[0]["edition"] != device.edition_id or found[0]["ticket_type"] != claim.ticket_type_id:
         return replace(claimed, result="unknown_ticket"), list_rules
     ticket = found[0]
-    claimed = replace(claimed, type_name=list_rules.type_names.get(claim.ticket_type_id, ""))
     if ticket["status"] != "valid":
         return replace(claimed, result="revoked"), list_rules
     if ticket["order_status"] not in PAID:
         return replace(claimed, result="unpaid" if ticket["order_status"] == "pending" else "revoked"), list_rules
-    if claim.ticket_type_id not in list_rules.types:
-        return replace(claimed, result="wrong_list"), list_rules
     if request.direction == "exit":
         return claimed, list_rules  # leaving is recorded at any time
     signed = (_unix(claim.valid_from), _unix(claim.valid_until))

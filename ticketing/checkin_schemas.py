@@ -18,6 +18,7 @@ Nonce = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{8,64}$", descript
 MAX_SCAN_BODY_BYTES = 1024 * 1024
 MAX_BATCH = 500
 Direction = Literal["entry", "exit"]
+ListId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1, description="a check-in list's id (the sync package's)")]
 
 
 class CheckinListIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,7 +76,7 @@ class PairedDeviceOut(msgspec.Struct):
 
 class ScanIn(msgspec.Struct, forbid_unknown_fields=True):
     payload: Annotated[str, msgspec.Meta(description="the scanned text, whatever it is")]
-    list: int
+    list: ListId
     nonce: Nonce
     scanned_at: Instant
     direction: Direction = "entry"
@@ -84,7 +85,7 @@ class ScanIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class OfflineScanIn(msgspec.Struct, forbid_unknown_fields=True):
     payload: str
-    list: int
+    list: ListId
     nonce: Nonce
     scanned_at: Instant
     direction: Direction = "entry"

@@ -3,7 +3,7 @@ and the calendar file of the slots an order admits to.
 
 Pure builders from ``ticketing.tickets`` values to bytes; the heavy libraries (qrcode with Pillow,
 fpdf2, icalendar) are imported inside the functions, so only the tickets job and the order page load
-them, never start-up. The QR codes use error correction M: a 144-character payload is version 6.
+them, never start-up. The QR codes use error correction M: a 140-character payload is version 6.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The ticket signature scheme: the one place that writes and reads the QR payload of a ticket.
 
 A ticket's QR code holds a signed claim that a gate can check offline with public keys only
-(DESIGN.md, QR tickets; ``docs/ticket-format.md`` for scanner authors). The body is fixed-size
+(DESIGN.md, QR tickets; ``docs/checkin.md`` for scanner authors). The body is fixed-size
 binary, big-endian, 23 bytes::
 
     version (u8, 2) | key id (u16) | ticket id (u32) | edition id (u32) | ticket type id (u32)
