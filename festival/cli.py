@@ -501,7 +501,7 @@ async def _reset_password(user_id: int, password: str) -> None:
 
 @main.group()
 def token() -> None:
-    """Bearer tokens of accounts for scripts (box-office tills, integrations); gate scanners pair on the check-in page."""
+    """Bearer tokens of accounts for scripts (box-office tills, integrations); scanners pair on the check-in page."""
 
 
 @token.command("add")
