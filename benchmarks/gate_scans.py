@@ -78,7 +78,7 @@ import time
 import timeit
 import traceback
 import uuid
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,8 +144,9 @@ class Spec:
 
 @dataclass
 class Phase:
-    name: str  # rate / max
+    name: str  # seq / rate / max
     open_loop: bool
+    concurrency: int
     specs: list[Spec]
     warmup: list[int]  # indices of warm-up scans
     events: list[tuple[float, tuple[int, ...]]]  # (seconds after the start, scans sent at that moment)
@@ -215,10 +216,11 @@ def build_phase(
     """The scans of a phase (``scans`` measured, plus two warm-up scans per connection) and, for the
     open loop, their arrival times."""
     devices = args.devices
+    concurrency = 1 if name == "seq" else args.concurrency
     list_of = {CONCERT: lists[HALL], PASS: lists[GROUNDS]}
     specs: list[Spec] = []
     warmup = []
-    for k in range(args.concurrency):
+    for k in range(concurrency):
         warmup.append(len(specs))
         specs.append(Spec("warmup", k % devices, lists[HALL], garbage(rng), None))
         ticket = pool.take()
@@ -259,7 +261,7 @@ def build_phase(
             for gap in gaps:
                 times.append(clock * args.duration / total)
                 clock += gap
-    return Phase(name, name == "rate", specs, warmup, list(zip(times, events, strict=True)))
+    return Phase(name, name == "rate", concurrency, specs, warmup, list(zip(times, events, strict=True)))
 
 
 # --- the client process -------------------------------------------------------------------------------
@@ -392,7 +394,7 @@ def client_plan(phase: Phase, server: Server, tokens: list[str], args: argparse.
     headers = [f"Authorization: Bearer {token}\r\n" for token in tokens]
     max_seconds = args.duration + 30 if phase.open_loop else args.max_seconds
     return ClientPlan(
-        HOST, server.port, headers, bodies, phase.warmup, phase.events, args.concurrency, phase.open_loop,
+        HOST, server.port, headers, bodies, phase.warmup, phase.events, phase.concurrency, phase.open_loop,
         args.request_timeout_s, max_seconds,
     )  # fmt: skip
 
@@ -621,6 +623,265 @@ async def set_up_gates(args: argparse.Namespace, settings: Any, tickets_needed: 
             count -= quantity
             order_count += 1
     return Gates(int(edition["id"]), lists, tokens, made, order_count, starts)
+
+
+# --- in-process anatomy of a scan -------------------------------------------------------------------------
+
+ANATOMY_WARMUP = 10  # unmeasured first scans (asyncpg prepares each statement once per connection)
+STATEMENTS = [  # (label, how the SQL starts)
+    ("PG nonce check: SELECT ticketing_scan", "SELECT id, payload_digest"),
+    ("PG ticket: SELECT ticketing_ticket JOIN ticketing_order", "SELECT t.ticket_type"),
+    ("PG BEGIN", "BEGIN"),
+    ("PG admission: INSERT ticketing_admission ON CONFLICT", "INSERT INTO ticketing_admission"),
+    ("PG first admission: SELECT ticketing_admission", "SELECT id, first_device"),
+    ("PG scan record: INSERT ticketing_scan", "INSERT INTO ticketing_scan"),
+    ("PG COMMIT", "COMMIT"),
+    ("PG pool reset (asyncpg, every release)", "SELECT pg_advisory_unlock_all"),
+]
+REDIS_LIMIT = "Redis rate limit: MULTI INCRBY EXPIRE EXEC"
+
+
+class RoundTrips:
+    """Counts and times what this process sends to PostgreSQL (each asyncpg statement is a round trip)
+    and to Redis (a command, or a pipeline: one round trip), by statement."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self._undo: list[Callable[[], None]] = []
+
+    def note(self, what: str, started: float) -> None:
+        self.calls[what] += 1
+        self.seconds[what] += time.perf_counter() - started
+
+    @staticmethod
+    def label(sql: str) -> str:
+        text = " ".join(sql.split())
+        for label, start in STATEMENTS:
+            if text.startswith(start):
+                return label
+        table = text.split(" FROM ", 1)[-1].split()[0].strip('"') if " FROM " in text else ""
+        return f"PG other: {text.split(' ', 1)[0]} {table}".strip()
+
+    def install(self) -> None:
+        import asyncpg.connection
+        from redis.asyncio.client import Pipeline, Redis
+
+        connection: Any = asyncpg.connection.Connection
+        execute, execute_args = connection.execute, connection._execute
+        pipeline: Any = Pipeline
+        redis: Any = Redis
+        pipeline_execute, command = pipeline.execute, redis.execute_command
+        trips = self
+
+        async def counted_execute(self_: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+            if args:  # with arguments asyncpg goes through _execute, counted there
+                return await execute(self_, query, *args, **kwargs)
+            started = time.perf_counter()
+            try:
+                return await execute(self_, query, **kwargs)
+            finally:
+                trips.note(trips.label(query), started)
+
+        async def counted_execute_args(self_: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await execute_args(self_, query, *args, **kwargs)
+            finally:
+                trips.note(trips.label(query), started)
+
+        async def counted_pipeline(self_: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await pipeline_execute(self_, *args, **kwargs)
+            finally:
+                trips.note(REDIS_LIMIT, started)
+
+        async def counted_command(self_: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await command(self_, *args, **kwargs)
+            finally:
+                trips.note(f"Redis {args[0] if args else '?'}", started)
+
+        connection.execute, connection._execute = counted_execute, counted_execute_args
+        pipeline.execute, redis.execute_command = counted_pipeline, counted_command
+        self._undo = [
+            lambda: setattr(connection, "execute", execute),
+            lambda: setattr(connection, "_execute", execute_args),
+            lambda: setattr(pipeline, "execute", pipeline_execute),
+            lambda: setattr(redis, "execute_command", command),
+        ]
+
+    def uninstall(self) -> None:
+        for undo in self._undo:
+            undo()
+
+
+async def asgi_post(app: Any, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    """One POST straight into the ASGI app: no server, no HTTP parsing, no client library."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+        "client": (HOST, 50000),
+        "server": (HOST, 80),
+    }
+    sent = False
+    status, chunks = 0, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # no disconnect while the app answers
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+@dataclass
+class AnatomyRow:
+    kind: str
+    expected: str
+    results: Counter[str]
+    wall_ms: list[float]
+    cpu_ms: list[float]
+    calls: Counter[str]  # over the measured scans
+    seconds: defaultdict[str, float]
+
+    @property
+    def scans(self) -> int:
+        return len(self.wall_ms)
+
+    @property
+    def replay(self) -> bool:
+        return "same nonce" in self.kind
+
+    @property
+    def answered(self) -> int:
+        return sum(n for result, n in self.results.items() if not result.startswith("HTTP"))
+
+
+async def anatomy(
+    args: argparse.Namespace, engine: Any, gates: Gates, pool: TicketPool, rng: random.Random
+) -> list[AnatomyRow]:
+    """Scans one at a time through the app in this process (its lifespan, Redis as the server has it),
+    each kind ``--anatomy-scans`` times: wall and CPU time per scan, and the round trips to PostgreSQL
+    and Redis by statement."""
+    from festival.app import create_app
+    from festival.settings import load_settings
+
+    saved = {name: os.environ.get(name) for name in ("REDIS_URL", "SCANS_PER_DEVICE_PER_MINUTE")}
+    os.environ.update({"REDIS_URL": args.redis_url, "SCANS_PER_DEVICE_PER_MINUTE": str(args.per_device_limit)})
+    try:
+        settings = load_settings()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    app = create_app(settings, engine=engine)
+    list_of = {CONCERT: gates.lists[HALL], PASS: gates.lists[GROUNDS]}
+    n = args.anatomy_scans
+    fresh = [pool.take() for _ in range(n + ANATOMY_WARMUP)]
+    headers = [[(b"authorization", f"Bearer {token}".encode())] for token in gates.tokens]
+
+    def body(payload: str, list_id: int, nonce: str | None = None) -> bytes:
+        scan = {"payload": payload, "list": list_id, "nonce": nonce or uuid.uuid4().hex}
+        return json.dumps({**scan, "scanned_at": dt.datetime.now(dt.UTC).isoformat()}).encode()
+
+    firsts = [(k % args.devices, body(t.payload, list_of[t.type])) for k, t in enumerate(fresh)]
+    others = [((k + 1) % args.devices, body(t.payload, list_of[t.type])) for k, t in enumerate(fresh)]
+    everyone = range(n + ANATOMY_WARMUP)
+    kinds: list[tuple[str, str, list[tuple[int, bytes]]]] = [
+        ("first scan", "admitted", firsts),
+        ("re-scan, another device", "already_admitted", others),
+        ("same nonce again (a retry)", "admitted", firsts),
+        ("garbage", "unreadable", [(k % args.devices, body(garbage(rng), gates.lists[HALL])) for k in everyone]),
+        (
+            "forged signature",
+            "bad_signature",
+            [(k % args.devices, body(forge(t.payload, rng), list_of[t.type])) for k, t in enumerate(fresh)],
+        ),
+        (
+            "a pass at the hall",
+            "wrong_list",
+            [(k % args.devices, body(rng.choice(pool.passes).payload, gates.lists[HALL])) for k in everyone],
+        ),
+    ]
+    rows = []
+    trips = RoundTrips()
+    async with app.lifespan():
+        trips.install()
+        try:
+            for kind, expected, scans in kinds:
+                row = AnatomyRow(kind, expected, Counter(), [], [], Counter(), defaultdict(float))
+                for k, (device, content) in enumerate(scans):
+                    calls, seconds = Counter(trips.calls), dict(trips.seconds)
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    status, answer = await asgi_post(app, SCAN_PATH, content, headers[device])
+                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                    result = _result(status, answer)
+                    row.results[result] += 1
+                    if k >= ANATOMY_WARMUP:
+                        row.wall_ms.append(wall * 1000)
+                        row.cpu_ms.append(cpu * 1000)
+                        row.calls.update(trips.calls - calls)
+                        for label, spent in trips.seconds.items():
+                            row.seconds[label] += spent - seconds.get(label, 0.0)
+                rows.append(row)
+        finally:
+            trips.uninstall()
+    return rows
+
+
+def anatomy_lines(rows: list[AnatomyRow]) -> list[str]:
+    """Per kind: results, median wall and CPU ms; then round trips per scan and their mean ms, by statement."""
+    lines = []
+    width = max(len(r.kind) for r in rows)
+    for r in rows:
+        waits = sum(r.seconds.values()) * 1000 / r.scans
+        lines.append(
+            f"{r.kind:<{width}}  {', '.join(f'{k} {v}' for k, v in r.results.most_common()):<34}"
+            f"  wall p50 {percentile(r.wall_ms, 50):5.2f} ms  cpu p50 {percentile(r.cpu_ms, 50):5.2f} ms"
+            f"  round trips {sum(r.calls.values()) / r.scans:4.1f}, awaited {waits:4.2f} ms a scan"
+        )
+    labels = [label for label, _ in STATEMENTS] + [REDIS_LIMIT]
+    labels += sorted({k for r in rows for k in r.calls} - set(labels))
+    head = "round trips per scan (mean ms each)"
+    lines.append("")
+    lines.append(f"{head:<58}" + "".join(f"{r.kind[:22]:>24}" for r in rows))
+    for label in labels:
+        if not any(r.calls[label] for r in rows):
+            continue
+        cells = []
+        for r in rows:
+            count = r.calls[label]
+            cells.append(f"{count / r.scans:.2f} ({r.seconds[label] * 1000 / count:.2f})" if count else "-")
+        lines.append(f"{label:<58}" + "".join(f"{c:>24}" for c in cells))
+    return lines
 
 
 # --- checks in the database -----------------------------------------------------------------------------
@@ -888,18 +1149,22 @@ class Outcome:
     server: Server
     server_start_s: float
     offline: OfflineCosts | None
-    warm_tickets: int
+    anatomy: list[AnatomyRow]
 
     def run(self, name: str) -> PhaseRun | None:
         return next((r for r in self.runs if r.phase.name == name), None)
 
     @property
     def admitted_answers(self) -> int:
-        return sum(1 for r in self.runs for x in [*r.run.warmup, *r.run.records] if x[5] == "admitted")
+        """'admitted' answers to new scans (a nonce sent again is answered from its first record)."""
+        served = sum(1 for r in self.runs for x in [*r.run.warmup, *r.run.records] if x[5] == "admitted")
+        return served + sum(a.results["admitted"] for a in self.anatomy if not a.replay)
 
     @property
     def answered(self) -> int:
-        return sum(1 for r in self.runs for x in [*r.run.warmup, *r.run.records] if x[4] == 200)
+        """Scans answered 200, each recorded once (a nonce sent again adds no record)."""
+        served = sum(1 for r in self.runs for x in [*r.run.warmup, *r.run.records] if x[4] == 200)
+        return served + sum(a.answered for a in self.anatomy if not a.replay)
 
     @property
     def double_admissions(self) -> int:
@@ -935,20 +1200,28 @@ class Outcome:
             )
         if d.scans != self.answered:
             found.append(f"database: {d.scans} scans recorded, {self.answered} answered")
+        for a in self.anatomy:
+            if set(a.results) != {a.expected}:
+                found.append(f"in-process {a.kind}: expected {a.expected}, got {dict(a.results)}")
         if not self.server.stopped_cleanly:
             found.append(f"the server did not stop cleanly (exit status {self.server.process.returncode})")
         return found
 
 
-def tickets_needed(args: argparse.Namespace) -> tuple[int, int]:
-    """Fresh tickets for the phases (and their warm-ups), and the warm-up's share of them."""
-    phases = [
-        s
-        for name, s in (("rate", round(args.rate * args.duration)), ("max", args.max_scans))
-        if s and name in args.phases
-    ]
-    warm = args.concurrency * len(phases)
-    return sum(mix(s, args).tickets for s in phases) + warm, warm
+def phase_sizes(args: argparse.Namespace) -> list[tuple[str, int]]:
+    """(phase, measured scans) of the phases to run, in order."""
+    sizes = [("seq", args.seq_scans), ("rate", round(args.rate * args.duration)), ("max", args.max_scans)]
+    return [(name, scans) for name, scans in sizes if scans > 0 and name in args.phases]
+
+
+def tickets_needed(args: argparse.Namespace) -> int:
+    """Fresh tickets for the phases (and their warm-ups) and the in-process anatomy."""
+    warm = sum(1 if name == "seq" else args.concurrency for name, _ in phase_sizes(args))
+    return (
+        sum(mix(s, args).tickets for _, s in phase_sizes(args))
+        + warm
+        + (args.anatomy_scans + ANATOMY_WARMUP if args.anatomy_scans else 0)
+    )
 
 
 async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
@@ -977,15 +1250,11 @@ async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
         with contextlib.redirect_stdout(io.StringIO()):  # Piccolo prints a report per app
             await database.migrate()
         await load_demo()
-        needed, warm = tickets_needed(args)
-        gates = await set_up_gates(args, settings, needed)
+        gates = await set_up_gates(args, settings, tickets_needed(args))
         gates.setup_s = time.perf_counter() - started
         pool = TicketPool(gates.tickets, rng)
-        phases = []
-        if "rate" in args.phases:
-            phases.append(build_phase("rate", round(args.rate * args.duration), args, pool, gates.lists, rng))
-        if "max" in args.phases and args.max_scans:
-            phases.append(build_phase("max", args.max_scans, args, pool, gates.lists, rng))
+        anatomy_rows = await anatomy(args, engine, gates, pool, rng) if args.anatomy_scans else []
+        phases = [build_phase(name, scans, args, pool, gates.lists, rng) for name, scans in phase_sizes(args)]
         started = time.perf_counter()
         server = start_server(args, db.url, state, secret_key)
         runs = []
@@ -1002,7 +1271,7 @@ async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
         finally:
             stop_server(server, bool(args.profile))
         checked = await check_database()
-    outcome = Outcome(runs, db, checked, gates, server, server_start_s, offline, warm)
+    outcome = Outcome(runs, db, checked, gates, server, server_start_s, offline, anatomy_rows)
     report(args, outcome)
     failures = outcome.failures()
     for line in failures:
@@ -1060,6 +1329,8 @@ def phase_title(args: argparse.Namespace, r: PhaseRun) -> str:
             f"rate: {args.rate:g} scans/s offered ({args.arrivals} arrivals) for {args.duration:g} s, "
             f"at most {args.concurrency} in flight"
         )
+    if r.phase.name == "seq":
+        return f"seq: one scan at a time (closed loop, 1 in flight), {r.phase.measured} scans: the floor"
     return f"max: closed loop, {args.concurrency} in flight, {r.phase.measured} scans as fast as answered"
 
 
@@ -1116,6 +1387,13 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
         f"{args.rescan_share:.0%} re-scans (a ticket scanned by {args.group} devices at once), the rest first scans; "
         f"warm-up: 2 scans per connection before each phase"
     )
+    if o.anatomy:
+        print()
+        print(
+            f"In-process, one scan at a time through the app (no server, no HTTP; lifespan and Redis as served), "
+            f"{args.anatomy_scans} scans of each kind after {ANATOMY_WARMUP} unmeasured:"
+        )
+        print("  " + "\n  ".join(anatomy_lines(o.anatomy)))
     for r in o.runs:
         print()
         print(f"Phase {phase_title(args, r)}")
@@ -1129,7 +1407,7 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
             print(f"  {label:<{width}}  {value}")
     d = o.database
     print()
-    print("Database, after both phases (warm-up included):")
+    print("Database, after every phase (warm-up and in-process scans included):")
     print(
         f"  Admission rows {d.admissions}; scans recorded 'admitted' {d.admitted_scans}; "
         f"'admitted' answers {o.admitted_answers}"
@@ -1167,10 +1445,12 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
     print(f"`{command(args)}`, {dt.date.today():%Y-%m-%d}, load average before the phases {loads}:")
     print()
     header = " | ".join(
-        f"{r.phase.name} ({'open loop, ' + format(args.rate, 'g') + '/s' if r.phase.open_loop else 'closed loop'})"
+        f"{r.phase.name} (open loop, {args.rate:g}/s offered)"
+        if r.phase.open_loop
+        else f"{r.phase.name} (closed loop, {r.phase.concurrency} in flight)"
         for r in o.runs
     )
-    print(f"| gate scans, {args.workers} workers, concurrency {args.concurrency}, {args.devices} devices | {header} |")
+    print(f"| gate scans, {args.workers} workers, {args.devices} devices | {header} |")
     print("| --- |" + " --- |" * len(o.runs))
     print("| scans per second | " + " | ".join(f"{r.per_s:.0f}" for r in o.runs) + " |")
     print("| all scans p50 / p95 / p99 / max ms | " + " | ".join(latency(r.run.records) for r in o.runs) + " |")
@@ -1213,7 +1493,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--arrivals", choices=["poisson", "uniform"], default="poisson", help="of the rate phase (default poisson)"
     )
     parser.add_argument("--max-scans", type=int, default=6000, help="scans of the closed-loop phase (default 6000)")
-    parser.add_argument("--phases", default="rate,max", help="rate, max or both (default rate,max)")
+    parser.add_argument(
+        "--phases", default="seq,rate,max", help="which of seq, rate, max to run, in that order (default all three)"
+    )
+    parser.add_argument("--seq-scans", type=int, default=300, help="scans of the one-at-a-time phase (default 300)")
+    parser.add_argument(
+        "--anatomy-scans",
+        type=int,
+        default=100,
+        help="in-process scans of each kind, one at a time (default 100; 0 skips)",
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="scans in flight at most (default 16)")
     parser.add_argument("--devices", type=int, default=24, help="gate devices sending the scans (default 24)")
     parser.add_argument("--rescan-share", type=float, default=0.10, help="share of re-scans (default 0.10)")
@@ -1247,8 +1536,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.argv = sys.argv[1:] if argv is None else argv
     args.database = "postgres"  # for benchmarks.programme.with_database
     args.phases = {p.strip() for p in args.phases.split(",") if p.strip()}
-    if not args.phases or args.phases - {"rate", "max"}:
-        parser.error("--phases: rate, max or rate,max")
+    if not args.phases or args.phases - {"seq", "rate", "max"}:
+        parser.error("--phases: some of seq, rate, max")
     if min(args.workers, args.concurrency, args.devices, args.rate, args.duration, args.per_device_limit) <= 0:
         parser.error("--workers, --concurrency, --devices, --rate, --duration and --per-device-limit must be positive")
     if args.group < 2 or args.group > args.devices:
