@@ -70,6 +70,7 @@ import multiprocessing
 import os
 import queue
 import random
+import re
 import secrets
 import shlex
 import string
@@ -1255,6 +1256,9 @@ async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
         pool = TicketPool(gates.tickets, rng)
         anatomy_rows = await anatomy(args, engine, gates, pool, rng) if args.anatomy_scans else []
         phases = [build_phase(name, scans, args, pool, gates.lists, rng) for name, scans in phase_sizes(args)]
+        for setting in args.pg_setting:  # for the server's connections, made from here on
+            name, value = setting.split("=", 1)
+            await engine.run_ddl(f"ALTER DATABASE \"{db.url.rsplit('/', 1)[-1]}\" SET {name} = '{value}'")
         started = time.perf_counter()
         server = start_server(args, db.url, state, secret_key)
         runs = []
@@ -1369,6 +1373,7 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
     print(
         f"Server:   festival serve --workers {args.workers} (uvicorn) on 127.0.0.1, REDIS_URL {args.redis_url}; "
         f"healthy {o.server_start_s:.1f} s after start; env {' '.join(args.server_env)}"
+        + (f"; ALTER DATABASE SET {', '.join(args.pg_setting)}" if args.pg_setting else "")
     )
     print(
         f"Limit:    SCANS_PER_DEVICE_PER_MINUTE raised to {args.per_device_limit} for the run (the app's default "
@@ -1528,6 +1533,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--server-env", action="append", default=[], metavar="NAME=VALUE", help="a setting for the server (repeatable)"
     )
     parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="ALTER DATABASE … SET NAME = VALUE for the server's connections, e.g. synchronous_commit=off",
+    )
+    parser.add_argument(
         "--profile", metavar="FILE", help="serve with --workers 1 under cProfile and write its statistics to FILE"
     )
     args = parser.parse_args(argv)
@@ -1547,6 +1559,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--rescan-share and --refusal-share leave room for first scans")
     if any("=" not in item for item in args.server_env):
         parser.error("--server-env takes NAME=VALUE")
+    if any(not re.fullmatch(r"[a-z_]+=[A-Za-z0-9_.]+", item) for item in args.pg_setting):
+        parser.error("--pg-setting takes name=value (letters, digits, _ and .)")
     if not any(item.startswith("SCANS_PER_DEVICE_PER_MINUTE=") for item in args.server_env):
         args.server_env.append(f"SCANS_PER_DEVICE_PER_MINUTE={args.per_device_limit}")
     return args
