@@ -661,8 +661,8 @@ class RoundTrips:
         for label, start in STATEMENTS:
             if text.startswith(start):
                 return label
-        table = text.split(" FROM ", 1)[-1].split()[0].strip('"') if " FROM " in text else ""
-        return f"PG other: {text.split(' ', 1)[0]} {table}".strip()
+        tables = dict.fromkeys(re.findall(r"\b((?:festival|schedule|ticketing)_[a-z_]+)", text))
+        return f"PG other: {text.split(' ', 1)[0]} {', '.join(tables)}".strip()
 
     def install(self) -> None:
         import asyncpg.connection
