@@ -639,7 +639,7 @@ STATEMENTS = [  # (label, how the SQL starts)
     ("PG COMMIT", "COMMIT"),
     ("PG pool reset (asyncpg, every release)", "SELECT pg_advisory_unlock_all"),
 ]
-REDIS_LIMIT = "Redis rate limit: MULTI INCRBY EXPIRE EXEC"
+REDIS_LIMIT = "Redis rate limit (a pipeline: MULTI INCRBY EXPIRE EXEC)"
 
 
 class RoundTrips:
