@@ -20,15 +20,24 @@ on every scan) and a ``SECRET_KEY``. The per-device limit (``SCANS_PER_DEVICE_PE
 default) is raised to ``--per-device-limit`` for the run, since a few dozen devices send here what
 hundreds of gates would; the counting itself still runs on every scan.
 
-Scans (``POST /api/v1/scan``, each with its device's token, a fresh nonce and the time) come from a
-client process (asyncio, hand-written HTTP/1.1 on keep-alive connections, ``benchmarks._common``), at
-most ``--concurrency`` in flight, in two phases:
+First, before the server starts, an **in-process anatomy** of each kind of scan (``--anatomy-scans``
+of each, one at a time, straight into the ASGI app built by ``create_app`` with its lifespan and the
+same Redis limiter; no server, no HTTP): median wall and CPU time, and every round trip to PostgreSQL
+(each asyncpg statement, the pool's reset query included) and to Redis, counted and timed by
+statement. Kinds: a first scan, a re-scan from another device, the same scan sent again (its nonce),
+garbage, a forged signature, a festival pass at the hall.
 
-- **rate** (open loop): scans arrive at ``--rate`` a second on average for ``--duration`` seconds
-  (Poisson arrivals, or ``--arrivals uniform``), whether or not earlier ones were answered; a scan
-  that finds every connection busy waits for one (counted, and its latency from its arrival shown).
-- **max** (closed loop): ``--max-scans`` scans, each connection sending the next as soon as it has
-  an answer: the ceiling of the served app at that concurrency.
+Then scans (``POST /api/v1/scan``, each with its device's token, a fresh nonce and the time) come from
+a client process (asyncio, hand-written HTTP/1.1 on keep-alive connections, ``benchmarks._common``),
+in up to three phases (``--phases``):
+
+- **seq**: ``--seq-scans`` scans one at a time (one connection): the latency floor through the server.
+- **rate** (open loop, at most ``--concurrency`` in flight): scans arrive at ``--rate`` a second on
+  average for ``--duration`` seconds (Poisson arrivals, or ``--arrivals uniform``), whether or not
+  earlier ones were answered; a scan that finds every connection busy waits for one (counted, and its
+  latency from its arrival shown).
+- **max** (closed loop, ``--concurrency`` connections): ``--max-scans`` scans, each connection sending
+  the next as soon as it has an answer: the ceiling of the served app at that concurrency.
 
 Each phase has its own fresh tickets and the same mix: first scans of distinct tickets (most), a
 share (``--rescan-share``) of re-scans: the same ticket scanned by ``--group`` different devices at
@@ -54,7 +63,9 @@ steps written out here.
 Exit status 0 when every scan was answered 200 with the expected result, nothing was admitted twice
 and the database agrees with the answers, whether or not the target is met; 1 otherwise; 2 when the
 set-up failed. The server is stopped (SIGTERM) and the database dropped at the end, also on errors and
-Ctrl-C. ``--profile FILE`` serves one worker under cProfile.
+Ctrl-C. ``--profile FILE`` serves one worker under cProfile; ``--pg-setting NAME=VALUE`` sets a
+PostgreSQL setting for the server's connections (``ALTER DATABASE … SET``), e.g.
+``synchronous_commit=off`` to see what waiting for the WAL flush at every commit costs.
 """
 
 from __future__ import annotations
