@@ -1469,7 +1469,8 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
     if o.anatomy:
         print()
         print(
-            f"In-process, one scan at a time through the app (no server, no HTTP; lifespan and Redis as served), "
+            f"In-process, one scan at a time through the app (no server, no HTTP; lifespan and Redis as served; "
+            f"{args.event_loop} event loop), "
             f"{args.anatomy_scans} scans of each kind after {ANATOMY_WARMUP} unmeasured:"
         )
         print("  " + "\n  ".join(anatomy_lines(o.anatomy)))
@@ -1550,6 +1551,7 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    args.event_loop = type(asyncio.get_running_loop()).__module__.split(".")[0]  # uvloop or asyncio
     return await with_database(args, benchmark)
 
 
@@ -1652,7 +1654,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        return asyncio.run(main_async(args))
+        # uvloop when installed, as uvicorn picks it for the server: the in-process anatomy then runs
+        # on the event loop the served app has.
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            loop_factory = uvloop.new_event_loop
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(main_async(args))
     except KeyboardInterrupt:
         print("interrupted: the server was stopped and the database dropped", file=sys.stderr)
         return 130
