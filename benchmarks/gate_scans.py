@@ -78,6 +78,7 @@ import datetime as dt
 import gc
 import io
 import json
+import logging
 import multiprocessing
 import os
 import pstats
@@ -1319,6 +1320,7 @@ async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
     settings = load_settings()
     engine = database.build_engine(settings.database)
     database.use_engine(engine)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the app's logging set-up would print every request
     rng = random.Random(args.seed)  # noqa: S311 - test data, not a secret
     async with database.connected(engine, settings.database):
         started = time.perf_counter()
