@@ -336,16 +336,19 @@ async def _drive(plan: ClientPlan, ready: Any, go: Any) -> ClientRun:
         free.put_nowait(connection)
         out.append((index, scheduled, sent, answered, status, error or _result(status, content)))
 
-    # Warm-up: every connection opened (spread over the workers), the server's pools and caches filled;
-    # two scans a connection, one after the other.
+    # Warm-up: the connections opened one after another, each with a garbage scan, so that the workers
+    # accept them one at a time (a burst of connects is accepted in a batch by whichever worker wakes
+    # first, which can leave a worker without any); then a first scan on each at once.
     warm: list[Record] = []
+    for _ in connections:
+        free.get_nowait()
+    for connection, index in zip(connections, plan.warmup[0::2], strict=True):
+        await send(connection, index, time.monotonic(), warm)
 
-    async def warm_up(indices: list[int]) -> None:
-        for index in indices:
-            await send(await free.get(), index, time.monotonic(), warm)
+    async def warm_up(index: int) -> None:
+        await send(await free.get(), index, time.monotonic(), warm)
 
-    share = max(1, len(plan.warmup) // len(connections))
-    await asyncio.gather(*(warm_up(plan.warmup[k : k + share]) for k in range(0, len(plan.warmup), share)))
+    await asyncio.gather(*(warm_up(index) for index in plan.warmup[1::2]))
     gc.collect()
     gc.freeze()  # what the client holds from here on is never traversed by a full collection
     ready.set()
@@ -429,6 +432,31 @@ def redis_pid(redis_url: str) -> int | None:
     return None
 
 
+def connections_per_worker(server: Server) -> list[int]:
+    """Established connections on the server's port held by each serving process (from /proc: the
+    socket inodes of each process against /proc/net/tcp), most first."""
+    established = set()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == server.port and fields[3] == "01":
+                established.add(fields[9])
+    counts = []
+    for pid in server.descendants():
+        if pid == server.process.pid and server.workers > 1:
+            continue  # the supervisor only listens
+        inodes = set()
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+        if inodes & established or pid != server.process.pid:
+            counts.append(len(inodes & established))
+    return sorted((c for c in counts), reverse=True)[: max(1, server.workers)]
+
+
 @dataclass
 class PhaseRun:
     phase: Phase
@@ -438,6 +466,7 @@ class PhaseRun:
     window_s: float  # wall time between the two snapshots
     redis_cpu: float
     load: tuple[float, float]
+    spread: list[int]  # the phase's connections per worker
 
     def answers(self, kinds: set[str] | None = None, results: set[str] | None = None) -> list[Record]:
         specs = self.phase.specs
@@ -522,6 +551,7 @@ async def run_phase(
 
     try:
         await outcome(ready.is_set, 120)
+        spread = connections_per_worker(server)
         load_before = os.getloadavg()[0]
         before, redis_before, wall = (
             cpu_snapshot(server, database_name),
@@ -537,7 +567,9 @@ async def run_phase(
         if process.is_alive():
             process.terminate()
             process.join(timeout=5)
-    return PhaseRun(phase, run, before, after, window, redis_after - redis_before, (load_before, os.getloadavg()[0]))
+    return PhaseRun(
+        phase, run, before, after, window, redis_after - redis_before, (load_before, os.getloadavg()[0]), spread
+    )
 
 
 # --- set-up ---------------------------------------------------------------------------------------------
@@ -1480,6 +1512,7 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
         print()
         print(f"Phase {phase_title(args, r)}")
         print(f"Load:     1-minute load average {r.load[0]:.2f} before, {r.load[1]:.2f} after")
+        print(f"Spread:   connections per worker ({r.phase.concurrency} in all): {', '.join(map(str, r.spread))}")
         lines = cpu_lines(o.server, r.cpu_before, r.cpu_after, [r.run.cpu_s], r.window_s, r.redis_cpu)
         lines.insert(2, f"Redis {r.redis_cpu:.1f} s ({r.redis_cpu / r.window_s * 100:.0f} % of a core)")
         print("CPU:      " + "\n          ".join(lines))
