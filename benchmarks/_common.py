@@ -243,12 +243,8 @@ def cpu_snapshot(server: Server, database: str) -> CpuSnapshot:
     )
 
 
-def cpu_lines(
-    server: Server, before: CpuSnapshot, after: CpuSnapshot, client_cpu: list[float], window: float, extra: float = 0.0
-) -> list[str]:
-    """What the cores did over ``window`` seconds: the server's workers, the PostgreSQL backends of the
-    benchmark's database, the client processes (``client_cpu``, seconds each), the whole machine.
-    ``extra``: CPU seconds of other known processes (e.g. Redis) subtracted from "other processes"."""
+def cpu_used(server: Server, before: CpuSnapshot, after: CpuSnapshot) -> tuple[list[float], float]:
+    """CPU seconds between two snapshots: of each server worker, and of the database's backends."""
     supervisor = server.process.pid
     workers = sorted(
         (after.server[pid] - before.server.get(pid, 0.0), pid)
@@ -257,6 +253,16 @@ def cpu_lines(
     )
     worker_cpu = [cpu for cpu, _ in workers if cpu > 0.05]  # the workers; not multiprocessing's helpers
     postgres = sum(after.postgres[pid] - before.postgres.get(pid, 0.0) for pid in after.postgres)
+    return worker_cpu, postgres
+
+
+def cpu_lines(
+    server: Server, before: CpuSnapshot, after: CpuSnapshot, client_cpu: list[float], window: float, extra: float = 0.0
+) -> list[str]:
+    """What the cores did over ``window`` seconds: the server's workers, the PostgreSQL backends of the
+    benchmark's database, the client processes (``client_cpu``, seconds each), the whole machine.
+    ``extra``: CPU seconds of other known processes (e.g. Redis) subtracted from "other processes"."""
+    worker_cpu, postgres = cpu_used(server, before, after)
     busy = (after.machine[0] - before.machine[0]) / max(1.0, after.machine[1] - before.machine[1])
     cores = os.cpu_count() or 1
 

@@ -107,6 +107,7 @@ from benchmarks._common import (
     cpu_lines,
     cpu_of,
     cpu_snapshot,
+    cpu_used,
     percentile,
     problem_code,
     start_server,
@@ -1446,7 +1447,7 @@ def phase_title(args: argparse.Namespace, r: PhaseRun) -> str:
     return f"max: closed loop, {args.concurrency} in flight, {r.phase.measured} scans as fast as answered"
 
 
-def phase_rows(args: argparse.Namespace, r: PhaseRun) -> list[tuple[str, str]]:
+def phase_rows(args: argparse.Namespace, r: PhaseRun, server: Server) -> list[tuple[str, str]]:
     results = Counter(x[5] for x in r.run.records)
     kinds = Counter(r.phase.specs[x[0]].kind for x in r.run.records)
     refusals = r.answers(kinds={"garbage", "forged", "wrong_list"})
@@ -1463,7 +1464,16 @@ def phase_rows(args: argparse.Namespace, r: PhaseRun) -> list[tuple[str, str]]:
             ("  all, from the scheduled arrival (incl. waiting)", latency(r.run.records, since_scheduled=True)),
             (f"scans that found all {args.concurrency} connections busy", f"{r.run.waited}"),
         ]
+    workers, postgres = cpu_used(server, r.cpu_before, r.cpu_after)
+    n = max(1, len(r.run.records))
+    per_scan = [sum(workers) / n, postgres / n, r.redis_cpu / n, r.run.cpu_s / n]
+    cores = os.cpu_count() or 1
     rows += [
+        (
+            "CPU a scan: workers + PostgreSQL + Redis + client ms",
+            " + ".join(f"{x * 1000:.2f}" for x in per_scan)
+            + f" = {sum(per_scan) * 1000:.2f} (at most {cores / sum(per_scan):.0f} scans/s on {cores} free cores)",
+        ),
         ("scans by kind", ", ".join(f"{k} {n}" for k, n in kinds.most_common())),
         ("results", ", ".join(f"{k} {n}" for k, n in results.most_common())),
         ("errors (not 200, timeouts)", f"{len(r.errors)}"),
@@ -1516,7 +1526,7 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
         lines = cpu_lines(o.server, r.cpu_before, r.cpu_after, [r.run.cpu_s], r.window_s, r.redis_cpu)
         lines.insert(2, f"Redis {r.redis_cpu:.1f} s ({r.redis_cpu / r.window_s * 100:.0f} % of a core)")
         print("CPU:      " + "\n          ".join(lines))
-        rows = phase_rows(args, r)
+        rows = phase_rows(args, r, o.server)
         width = max(len(label) for label, _ in rows)
         for label, value in rows:
             print(f"  {label:<{width}}  {value}")
