@@ -58,15 +58,11 @@ import contextlib
 import datetime as dt
 import io
 import json
-import math
 import multiprocessing
 import os
 import random
 import secrets
 import shlex
-import signal
-import socket
-import subprocess
 import sys
 import time
 import traceback
@@ -76,6 +72,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks._common import (
+    CpuSnapshot,
+    RawConnection,
+    Server,
+    cpu_lines,
+    cpu_snapshot,
+    percentile,
+    problem_code,
+    start_server,
+    stop_server,
+    tail,
+    wait_healthy,
+)
 from benchmarks.programme import DEFAULT_POSTGRES_URL, Database, machine_line, with_database
 
 EDITION = "hsf-2027"
@@ -84,7 +93,6 @@ DAY_QUOTA = "music-centre-day"
 TYPES = {"gala": 4500, "gala-reduced": 2500}  # price in cents
 TARGET_PER_S = 300.0
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"  # the tests use /15
-HOST = "127.0.0.1"
 
 
 # --- buyers ---------------------------------------------------------------------------------------
@@ -175,53 +183,21 @@ class HttpxBuyer:
 
 
 class RawBuyer:
-    """HTTP/1.1 on one keep-alive connection of its own, written by hand: a client that costs the shared
-    CPU far less than httpx does (about a tenth), closer to buyers whose browsers are elsewhere."""
+    """A buyer on one keep-alive connection of its own (``benchmarks._common.RawConnection``): a client
+    that costs the shared CPU far less than httpx does (about a tenth), closer to buyers whose browsers
+    are elsewhere."""
 
     def __init__(self, host: str, port: int, timeout_s: float) -> None:
-        self.host, self.port, self.timeout_s = host, port, timeout_s
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
+        self.connection = RawConnection(host, port, timeout_s)
 
     async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, str]:
-        try:
-            return await asyncio.wait_for(self._request(method, path, body), self.timeout_s)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError) as exc:
-            await self.close()
-            return 0, type(exc).__name__
-
-    async def _request(self, method: str, path: str, body: dict[str, Any] | None) -> tuple[int, str]:
-        if self.writer is None or self.reader is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        payload = json.dumps(body).encode() if body is not None else b""
-        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Length: {len(payload)}\r\n"
-        if body is not None:
-            head += "Content-Type: application/json\r\n"
-        self.writer.write(head.encode() + b"\r\n" + payload)
-        lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-        content = await self.reader.readexactly(int(headers.get("content-length", "0")))
-        if headers.get("connection", "").lower() == "close":
-            await self.close()
-        return status, problem_code(status, content)
+        status, content, error = await self.connection.request(
+            method, path, json.dumps(body).encode() if body is not None else None
+        )
+        return (0, error) if error else (status, problem_code(status, content))
 
     async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(OSError):
-                await self.writer.wait_closed()
-        self.reader = self.writer = None
-
-
-def problem_code(status: int, content: bytes) -> str:
-    """The ``code`` of a problem-details answer ("" for a success or a body without one)."""
-    if status < 300 or not content:
-        return ""
-    try:
-        return str(json.loads(content).get("code", ""))
-    except (ValueError, AttributeError):
-        return "(not a problem-details body)"
+        await self.connection.close()
 
 
 async def _rush(part: ClientPart, barrier: Any) -> tuple[list[Answer], float, int]:
@@ -313,143 +289,6 @@ def run_clients(
     return answers, [c[1] for c in collected], sum(c[2] for c in collected), started, before, after
 
 
-# --- the server -----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log: Path
-    workers: int
-    stopped_cleanly: bool = False
-
-    def descendants(self) -> list[int]:
-        found, todo = [], [self.process.pid]
-        while todo:
-            pid = todo.pop()
-            found.append(pid)
-            with contextlib.suppress(OSError):
-                for task in Path(f"/proc/{pid}/task").iterdir():
-                    todo += [int(c) for c in (task / "children").read_text().split()]
-        return found
-
-
-def start_server(args: argparse.Namespace, db: Database, state: Path, secret_key: str) -> Server:
-    port = free_port()
-    festival = Path(sys.executable).with_name("festival")
-    env = {
-        **os.environ,
-        "DATABASE_URL": db.url,
-        "REDIS_URL": args.redis_url,
-        "SECRET_KEY": secret_key,
-        "FESTIVAL_STATE_DIR": str(state),
-        **dict(item.split("=", 1) for item in args.server_env),
-    }
-    for variable in ("SMTP_URL", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
-        env.pop(variable, None)
-    log = state / "server.log"
-    command = [str(festival), "serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers)]
-    if args.profile:  # one worker, in the serving process itself, under cProfile (written when it stops)
-        command = [sys.executable, "-m", "cProfile", "-o", str(Path(args.profile).resolve()), *command]
-    with log.open("wb") as out:
-        # Our own console script with fixed arguments; its own session, so it is stopped as a group.
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
-    return Server(process, f"http://{HOST}:{port}", log, args.workers)
-
-
-async def wait_healthy(server: Server, timeout_s: float = 60.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout_s
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=5) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise RuntimeError(f"festival serve exited with {server.process.returncode}:\n{tail(server.log)}")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get("/health")).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"GET /health did not answer 200 within {timeout_s:.0f} s:\n{tail(server.log)}")
-
-
-def stop_server(server: Server, profiling: bool) -> None:
-    """SIGTERM, as an orchestrator stops a pod (SIGINT under cProfile, which then writes its file); the
-    whole group killed if it does not stop in 20 s. uvicorn re-raises the signal once it has shut down."""
-    stop = signal.SIGINT if profiling else signal.SIGTERM
-    if server.process.poll() is None:
-        server.process.send_signal(stop)
-        try:
-            server.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait(timeout=10)
-            return
-    finished = server.log.read_text(errors="replace").count("Finished server process")
-    server.stopped_cleanly = server.process.returncode in (0, -stop, 1 if profiling else 0) and finished == max(
-        1, server.workers
-    )
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    return ""
-
-
-# --- CPU accounting --------------------------------------------------------------------------------
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_of(pid: int) -> float:
-    """User + system CPU seconds of one process (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def postgres_backends(database: str) -> list[int]:
-    """PostgreSQL backends serving ``database`` (their process title names it)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if f" {database} " in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
-                    found.append(int(entry.name))
-    return found
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of every core since boot, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-@dataclass
-class CpuSnapshot:
-    server: dict[int, float]
-    postgres: dict[int, float]
-    machine: tuple[float, float]
-
-
-def cpu_snapshot(server: Server, database: str) -> CpuSnapshot:
-    return CpuSnapshot(
-        {pid: cpu_of(pid) for pid in server.descendants()},
-        {pid: cpu_of(pid) for pid in postgres_backends(database)},
-        machine_busy(),
-    )
-
-
 # --- the shop and the checks in the database ------------------------------------------------------
 
 
@@ -537,11 +376,6 @@ async def check_database() -> tuple[list[QuotaCheck], Counter[str]]:
 
 
 # --- the run --------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else float("nan")
 
 
 @dataclass
@@ -652,7 +486,7 @@ async def benchmark(args: argparse.Namespace, db: Database, state: Path) -> int:
         setup_s = time.perf_counter() - started
         bodies = buyers(args.buyers, args.seed)
         started = time.perf_counter()
-        server = start_server(args, db, state, secret_key)
+        server = start_server(args, db.url, state, secret_key)
         try:
             await wait_healthy(server)
             server_start_s = time.perf_counter() - started
@@ -691,32 +525,9 @@ def ms(values: list[float]) -> str:
     return " / ".join(f"{percentile(values, p) * 1000:.1f}" for p in (50, 99)) + f" / {max(values) * 1000:.1f}"
 
 
-def cpu_lines(args: argparse.Namespace, o: Outcome) -> list[str]:
-    before, after = o.cpu_before, o.cpu_after
+def rush_cpu_lines(o: Outcome) -> list[str]:
     window = max(a.ended for a in o.answers) - o.rush_started
-    supervisor = o.server.process.pid
-    workers = sorted(
-        (after.server[pid] - before.server.get(pid, 0.0), pid)
-        for pid in after.server
-        if pid != supervisor or args.workers == 1  # one worker: uvicorn serves in the process itself
-    )
-    worker_cpu = [cpu for cpu, _ in workers if cpu > 0.05]  # the workers; not multiprocessing's helpers
-    postgres = sum(after.postgres[pid] - before.postgres.get(pid, 0.0) for pid in after.postgres)
-    busy = (after.machine[0] - before.machine[0]) / max(1.0, after.machine[1] - before.machine[1])
-    cores = os.cpu_count() or 1
-
-    def share(seconds: float) -> str:
-        return f"{seconds:.1f} s ({seconds / window * 100:.0f} % of a core)"
-
-    return [
-        f"server workers {share(sum(worker_cpu))}: "
-        + ", ".join(f"{cpu:.1f} s" for cpu in sorted(worker_cpu, reverse=True)),
-        f"PostgreSQL backends of the benchmark database {share(postgres)} "
-        f"({len(after.postgres)} connections at the end)",
-        f"client processes {share(sum(o.client_cpu))}: " + ", ".join(f"{c:.1f} s" for c in o.client_cpu),
-        f"whole machine {busy * 100:.0f} % busy of {cores} cores over {window:.2f} s; other processes "
-        f"{max(0.0, busy * cores * window - sum(worker_cpu) - postgres - sum(o.client_cpu)):.1f} s",
-    ]
+    return cpu_lines(o.server, o.cpu_before, o.cpu_after, o.client_cpu, window)
 
 
 def report(args: argparse.Namespace, o: Outcome) -> None:
@@ -747,7 +558,7 @@ def report(args: argparse.Namespace, o: Outcome) -> None:
         f"{o.sold_window_s:.2f} s to the last 2xx"
     )
     print(f"Load:     1-minute load average {o.load[0]:.2f} before the rush, {o.load[1]:.2f} after")
-    print("CPU:      " + "\n          ".join(cpu_lines(args, o)))
+    print("CPU:      " + "\n          ".join(rush_cpu_lines(o)))
     print()
     rows = [
         ["completed reservations/s (2xx / time to the last 2xx)", f"{o.per_s:.0f}"],
