@@ -677,14 +677,15 @@ async def set_up_gates(args: argparse.Namespace, settings: Any, tickets_needed: 
 
 ANATOMY_WARMUP = 10  # unmeasured first scans (asyncpg prepares each statement once per connection)
 STATEMENTS = [  # (label, how the SQL starts)
-    ("PG nonce check: SELECT ticketing_scan", "SELECT id, payload_digest"),
-    ("PG ticket: SELECT ticketing_ticket JOIN ticketing_order", "SELECT t.ticket_type"),
+    ("PG nonce check and ticket: SELECT ticketing_scan, ticketing_ticket", "SELECT s.id, s.payload_digest"),
+    ("PG nonce check (a nonce sent twice at once): SELECT ticketing_scan", "SELECT id, payload_digest"),
+    ("PG admission and scan record: WITH INSERT … INSERT", "WITH a AS (INSERT INTO ticketing_admission"),
     ("PG BEGIN", "BEGIN"),
     ("PG admission: INSERT ticketing_admission ON CONFLICT", "INSERT INTO ticketing_admission"),
     ("PG first admission: SELECT ticketing_admission", "SELECT id, first_device"),
     ("PG scan record: INSERT ticketing_scan", "INSERT INTO ticketing_scan"),
     ("PG COMMIT", "COMMIT"),
-    ("PG pool reset (asyncpg, every release)", "SELECT pg_advisory_unlock_all"),
+    ("PG pool reset (asyncpg's default; the app turns it off)", "SELECT pg_advisory_unlock_all"),
 ]
 REDIS_LIMIT = "Redis rate limit (a pipeline: MULTI INCRBY EXPIRE EXEC)"
 

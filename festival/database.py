@@ -90,12 +90,26 @@ async def ping(engine: Engine[Any]) -> None:
     await engine.run_ddl("SELECT 1")
 
 
+async def keep_session(connection: Any) -> None:
+    """How a connection goes back to the pool: as it is, without asyncpg's default reset query
+    (advisory locks released, cursors closed, notifications unsubscribed, settings reset), a round
+    trip after every query that is not in a transaction. asyncpg still rolls back a transaction left
+    open.
+
+    Safe because the app leaves no session state behind: no session-level settings (only
+    transaction-scoped ones), no notification channels, no advisory locks, no cursors or temporary
+    tables outside transactions; ``default_transaction_isolation`` is a connection setting
+    (``build_engine``), not a statement. ``tests/test_database.py`` holds the code base to that."""
+
+
 @asynccontextmanager
 async def connected(engine: Engine[Any], database: DatabaseSettings) -> AsyncIterator[Engine[Any]]:
     """Open the pool (PostgreSQL) for the lifetime of the app and close it afterwards."""
     await prepare(engine)
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=database.pool_min_size, max_size=database.pool_max_size)
+        await engine.start_connection_pool(
+            min_size=database.pool_min_size, max_size=database.pool_max_size, reset=keep_session
+        )
     try:
         yield engine
     finally:

@@ -41,3 +41,50 @@ async def test_transactions_say_their_isolation(db: Any) -> None:
         async with transaction():
             rows = await db.run_querystring(QueryString("SHOW transaction_isolation"))
             assert rows[0]["transaction_isolation"] == level
+
+
+def test_no_session_state_survives_a_query() -> None:
+    """Connections go back to the pool without asyncpg's reset query (``database.keep_session``):
+    that holds only while no code leaves session state on a connection. Statements that would are
+    refused here; a transaction-scoped ``SET LOCAL``/``SET TRANSACTION`` is fine."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    # SQL as the code base writes it: upper-case keywords at the start of a string.
+    session_state = re.compile(
+        r"[\"']\s*(?:LISTEN\b|DECLARE\s+\w+\s+CURSOR\b|CREATE\s+TEMP(?:ORARY)?\b|SET\s+(?!TRANSACTION\b|LOCAL\b))"
+        r"|pg_advisory_(?:x?lock|unlock)"
+    )
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for package in ("festival", "schedule", "ticketing")
+        for path in sorted((root / package).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if session_state.search(line)
+    ]
+    assert found == [], "session state would outlive its request on a pooled connection:\n" + "\n".join(found)
+
+
+async def test_pool_keeps_sessions_but_rolls_back_a_transaction_left_open(db: Any) -> None:
+    """PostgreSQL: the pool gives connections back as they are (no reset query), but asyncpg still
+    ends a transaction left open, so the next user of the connection starts clean."""
+    import os
+
+    from festival import database
+
+    if os.environ.get("FESTIVAL_TEST_DB") != "postgres":
+        return
+    pool = db.pool
+    assert pool._reset is database.keep_session  # the pool's configuration
+    async with pool.acquire() as connection:
+        raw = connection._con  # the connection behind the pool's proxy
+        await connection.execute("BEGIN")
+        await connection.execute("CREATE TEMP TABLE left_open (x int)")
+    async with pool.acquire() as connection:
+        if connection._con is raw:  # the same connection came back
+            assert not connection.is_in_transaction()
+    for _ in range(pool.get_size()):
+        async with pool.acquire() as connection:
+            assert not connection.is_in_transaction()
+            assert await connection.fetchval("SELECT to_regclass('pg_temp.left_open')") is None

@@ -27,6 +27,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
 from festival.database import current_engine, is_unique_violation, write_transaction
@@ -114,9 +115,15 @@ _PREVIOUS = (
     "SELECT id, payload_digest, result, ticket, ticket_type, conflict, detail FROM ticketing_scan "
     "WHERE device = {} AND nonce = {} AND result <> 'nonce_reused'"
 )
-_TICKET = (
-    "SELECT t.ticket_type, t.status, o.status AS order_status, o.edition FROM ticketing_ticket t "
-    'JOIN ticketing_order o ON o.id = t."order" WHERE t.id = {}'
+# The nonce check and the ticket in one round trip: the scan this nonce was given before (if any)
+# and the claimed ticket (NULL when the payload named none that passed the checks before it).
+_PREVIOUS_AND_TICKET = (
+    "SELECT s.id, s.payload_digest, s.result, s.ticket, s.ticket_type, s.conflict, s.detail, "
+    "t.ticket_type AS t_type, t.status AS t_status, o.status AS order_status, o.edition AS t_edition "
+    "FROM (SELECT 1 AS one) AS x "
+    "LEFT JOIN ticketing_scan s ON s.device = {} AND s.nonce = {} AND s.result <> 'nonce_reused' "
+    "LEFT JOIN ticketing_ticket t ON t.id = {} "
+    'LEFT JOIN ticketing_order o ON o.id = t."order"'
 )
 _ADMIT = (
     "INSERT INTO ticketing_admission (checkin_list, ticket, first_device, first_nonce, first_at, first_gate, "
@@ -146,28 +153,48 @@ _RECORD = (
     "direction, gate, scanned_at, received_at, result, offline, conflict, detail) "
     "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id"
 )
+# PostgreSQL: a first admission and its scan record in one statement (one round trip, atomic without
+# BEGIN/COMMIT). Nothing is written when the admission exists already: the caller then takes the
+# general path. The casts type the parameters of the SELECT (they name no column by themselves).
+_ADMIT_AND_RECORD = (
+    "WITH a AS (" + _ADMIT + ") "
+    "INSERT INTO ticketing_scan (edition, device, checkin_list, ticket, ticket_type, nonce, payload_digest, "
+    "direction, gate, scanned_at, received_at, result, offline, conflict, detail) "
+    "SELECT {}::integer, {}::integer, {}::integer, {}::bigint, {}::integer, {}::varchar, {}::varchar, "
+    "{}::varchar, {}::varchar, {}::timestamptz, {}::timestamptz, 'admitted', {}::boolean, false, {}::json "
+    "FROM a RETURNING id"
+)
 
 
 async def scan(device: GateDevice, request: ScanRequest, now: dt.datetime | None = None) -> ScanResult:
     """Decide one scan of ``device`` and record it (see the module's docstring for the order of the
     checks). Online scans are decided at ``now``; offline ones at their ``scanned_at`` (never later
-    than now). Never raises for a bad payload: every refusal is a result."""
+    than now). Never raises for a bad payload: every refusal is a result.
+
+    Round trips to the database, for an online first admission on PostgreSQL: two (the nonce and the
+    ticket read together; the admission and its record written together). Refusals: two; the rest
+    (re-scans, exits, offline uploads, SQLite) one transaction more."""
     received = now or _now()
     digest = hashlib.sha256(request.payload.encode()).hexdigest()
-    previous = await _fetch(_PREVIOUS, device.id, request.nonce)
-    if previous:
-        if previous[0]["payload_digest"] == digest:
-            return _from_row(previous[0])
-        return await _record(device, request, digest, received, ScanResult("nonce_reused"))
     moment = min(request.scanned_at, received + MAX_CLOCK_AHEAD) if request.offline else received
-    verdict, list_rules = await _check(device, request, moment)
+    claimed, list_rules, claim = await _check_claim(device, request)
+    ticket_id = claim.ticket_id if claim is not None else None
+    (found,) = await _fetch(_PREVIOUS_AND_TICKET, device.id, request.nonce, ticket_id)
+    if found["id"] is not None:
+        if found["payload_digest"] == digest:
+            return _from_row(found)
+        return await _record(device, request, digest, received, ScanResult("nonce_reused"))
+    verdict = claimed if claim is None else _check_ticket(claimed, claim, found, request, list_rules, moment)
     for _ in range(3):
         try:
+            if verdict.result != "pass" or list_rules is None:
+                return await _record(device, request, digest, received, verdict)  # one statement
+            if request.direction == "entry" and not request.offline and isinstance(current_engine(), PostgresEngine):
+                first = await _admit_first(device, request, list_rules, verdict, digest, received, moment)
+                if first is not None:
+                    return first
             async with write_transaction():
-                if verdict.result == "pass" and list_rules is not None:
-                    outcome = await _admit(device, request, list_rules, verdict, moment)
-                else:
-                    outcome = verdict
+                outcome = await _admit(device, request, list_rules, verdict, moment)
                 return await _record(device, request, digest, received, outcome)
         except Exception as exc:
             if not is_unique_violation(exc):
@@ -181,23 +208,26 @@ async def scan(device: GateDevice, request: ScanRequest, now: dt.datetime | None
     raise RuntimeError("a scan could not be recorded")  # pragma: no cover
 
 
-async def _check(device: GateDevice, request: ScanRequest, moment: dt.datetime) -> tuple[ScanResult, ListRules | None]:
-    """Every check before the admission; ``pass`` when the ticket may be admitted (or exit)."""
+async def _check_claim(
+    device: GateDevice, request: ScanRequest
+) -> tuple[ScanResult, ListRules | None, signing.Claim | None]:
+    """The checks that need no ticket row: the device's list, the payload and its signature, the
+    list's ticket types. ``pass`` with the verified claim when its ticket is to be looked up."""
     list_rules = await rules(request.list_id) if request.list_id in device.lists else None
     if list_rules is None or list_rules.edition_id != device.edition_id:
-        return ScanResult("wrong_list", detail={"why": "not a list of this device"}), None
+        return ScanResult("wrong_list", detail={"why": "not a list of this device"}), None, None
     try:
         claim, _, _ = signing.read(request.payload)
     except signing.InvalidTicket as exc:
-        return ScanResult(exc.code, detail={"length": len(request.payload)}), list_rules
+        return ScanResult(exc.code, detail={"length": len(request.payload)}), list_rules, None
     if claim.edition_id != device.edition_id:
         # Nothing of an unverified claim goes into the record's columns (its numbers may be anything).
-        return ScanResult("other_edition", detail={"edition": claim.edition_id}), list_rules
+        return ScanResult("other_edition", detail={"edition": claim.edition_id}), list_rules, None
     key = await ticket_keys.verifying_key(claim.edition_id, claim.key_id)
     try:
         signing.verify(request.payload, lambda _edition, _key_id: key)
     except signing.InvalidTicket as exc:
-        return ScanResult(exc.code), list_rules
+        return ScanResult(exc.code), list_rules, None
     claimed = ScanResult(
         "pass",
         ticket=claim.ticket_id,
@@ -206,24 +236,36 @@ async def _check(device: GateDevice, request: ScanRequest, moment: dt.datetime) 
     )
     # The list first: a device learns nothing of tickets its lists do not admit (as offline).
     if claim.ticket_type_id not in list_rules.types:
-        return replace(claimed, result="wrong_list"), list_rules
-    found = await _fetch(_TICKET, claim.ticket_id)
-    if not found or found[0]["edition"] != device.edition_id or found[0]["ticket_type"] != claim.ticket_type_id:
-        return replace(claimed, result="unknown_ticket"), list_rules
-    ticket = found[0]
-    if ticket["status"] != "valid":
-        return replace(claimed, result="revoked"), list_rules
+        return replace(claimed, result="wrong_list"), list_rules, None
+    return claimed, list_rules, claim
+
+
+def _check_ticket(
+    claimed: ScanResult,
+    claim: signing.Claim,
+    ticket: dict[str, Any],
+    request: ScanRequest,
+    list_rules: ListRules | None,
+    moment: dt.datetime,
+) -> ScanResult:
+    """The ticket's row (``unknown_ticket``, ``revoked``, ``unpaid``), then the time (entries only);
+    ``pass`` when the ticket may be admitted (or exit)."""
+    if list_rules is None or ticket["t_type"] is None:
+        return replace(claimed, result="unknown_ticket")
+    if ticket["t_edition"] != list_rules.edition_id or ticket["t_type"] != claimed.ticket_type:
+        return replace(claimed, result="unknown_ticket")
+    if ticket["t_status"] != "valid":
+        return replace(claimed, result="revoked")
     if ticket["order_status"] not in PAID:
-        return replace(claimed, result="unpaid" if ticket["order_status"] == "pending" else "revoked"), list_rules
+        return replace(claimed, result="unpaid" if ticket["order_status"] == "pending" else "revoked")
     if request.direction == "exit":
-        return claimed, list_rules  # leaving is recorded at any time
-    signed = (_unix(claim.valid_from), _unix(claim.valid_until))
-    start, end = list_rules.window(claim.ticket_type_id, signed)
+        return claimed  # leaving is recorded at any time
+    start, end = list_rules.window(claim.ticket_type_id, (_unix(claim.valid_from), _unix(claim.valid_until)))
     if moment < start:
-        return replace(claimed, result="not_yet_valid", detail={"from": start.isoformat()}), list_rules
+        return replace(claimed, result="not_yet_valid", detail={"from": start.isoformat()})
     if moment >= end:
-        return replace(claimed, result="no_longer_valid", detail={"until": end.isoformat()}), list_rules
-    return claimed, list_rules
+        return replace(claimed, result="no_longer_valid", detail={"until": end.isoformat()})
+    return claimed
 
 
 def _unix(seconds: int) -> dt.datetime:
@@ -272,10 +314,8 @@ async def _admit(
     )
 
 
-async def _record(
-    device: GateDevice, request: ScanRequest, digest: str, received: dt.datetime, outcome: ScanResult
-) -> ScanResult:
-    """Write the scan down (in the caller's transaction, or its own) and return ``outcome`` with its id."""
+def _detail(request: ScanRequest, outcome: ScanResult) -> dict[str, Any]:
+    """What a scan's record keeps beyond its columns (the answer it was given, for a retry)."""
     detail = dict(outcome.detail)
     if outcome.type_name:
         detail["type_name"] = outcome.type_name
@@ -284,24 +324,50 @@ async def _record(
         detail["admitted_gate"] = outcome.admitted_gate
     if request.offline:
         detail["local_result"] = request.local_result
+    return detail
+
+
+async def _admit_first(
+    device: GateDevice,
+    request: ScanRequest,
+    list_rules: ListRules,
+    passed: ScanResult,
+    digest: str,
+    received: dt.datetime,
+    moment: dt.datetime,
+) -> ScanResult | None:
+    """PostgreSQL, an online entry: the admission and its scan record in one statement. None when
+    the ticket was admitted before (nothing written: re-entry and duplicates take ``_admit``)."""
+    gate = request.gate or device.gate
+    admitted = replace(passed, result="admitted", admitted_at=moment, admitted_gate=gate)
+    rows = await _fetch(
+        _ADMIT_AND_RECORD,
+        *(list_rules.id, passed.ticket, device.id, request.nonce, moment, gate, True, moment),
+        *(device.edition_id, device.id, request.list_id, passed.ticket, passed.ticket_type, request.nonce, digest),
+        *(
+            request.direction,
+            gate,
+            request.scanned_at,
+            received,
+            request.offline,
+            json.dumps(_detail(request, admitted)),
+        ),
+    )
+    return replace(admitted, scan=int(rows[0]["id"])) if rows else None
+
+
+async def _record(
+    device: GateDevice, request: ScanRequest, digest: str, received: dt.datetime, outcome: ScanResult
+) -> ScanResult:
+    """Write the scan down (in the caller's transaction, or its own) and return ``outcome`` with its id."""
     conflict = outcome.conflict or (request.offline and request.local_result == "admitted" and outcome.result not in OK)
     (row,) = await _fetch(
         _RECORD,
         *(device.edition_id, device.id, request.list_id, outcome.ticket, outcome.ticket_type, request.nonce, digest),
         *(request.direction, request.gate or device.gate, request.scanned_at, received, outcome.result),
-        *(request.offline, conflict, json.dumps(detail)),
+        *(request.offline, conflict, json.dumps(_detail(request, outcome))),
     )
-    return ScanResult(
-        outcome.result,
-        ticket=outcome.ticket,
-        ticket_type=outcome.ticket_type,
-        type_name=outcome.type_name,
-        admitted_at=outcome.admitted_at,
-        admitted_gate=outcome.admitted_gate,
-        scan=int(row["id"]),
-        conflict=conflict,
-        detail=outcome.detail,
-    )
+    return replace(outcome, scan=int(row["id"]), conflict=conflict)
 
 
 def _from_row(row: dict[str, Any]) -> ScanResult:
