@@ -449,3 +449,34 @@ async def test_a_device_sending_too_many_scans_is_slowed_down(db: Any, tmp_path:
             await client.post("/api/v1/scan", json=_scan_body("garbage", hall["id"]), headers=other)
         ).status_code == 200
         assert await Scan.count() == 6
+
+
+async def test_the_redis_rate_limit_counts_across_processes_and_expires(redis_url: str) -> None:
+    """Two limiters (two web processes) share one count per device; the window expires."""
+    import redis.asyncio
+
+    from festival.errors import TooManyRequests
+    from ticketing.devices import WINDOW_S, RedisScanLimiter
+
+    first, second = RedisScanLimiter(redis_url, 5), RedisScanLimiter(redis_url, 5)
+    try:
+        await first.count(7, 3)
+        await second.count(7)
+        await first.count(7)
+        with pytest.raises(TooManyRequests):
+            await second.count(7)
+        await second.count(8, 5)  # another device has its own count
+        with pytest.raises(TooManyRequests):
+            await first.count(8)
+        client = redis.asyncio.Redis.from_url(redis_url)
+        try:
+            assert 0 < await client.ttl("festival:scans:7") <= WINDOW_S
+            await client.flushdb()  # a restarted Redis: the script is loaded again, counting starts anew
+            await client.script_flush()
+            await first.count(7)
+            assert int(await client.get("festival:scans:7") or 0) == 1
+        finally:
+            await client.aclose()
+    finally:
+        await first.close()
+        await second.close()

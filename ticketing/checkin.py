@@ -217,7 +217,7 @@ async def _check_claim(
     if list_rules is None or list_rules.edition_id != device.edition_id:
         return ScanResult("wrong_list", detail={"why": "not a list of this device"}), None, None
     try:
-        claim, _, _ = signing.read(request.payload)
+        claim, body, signature = signing.read(request.payload)
     except signing.InvalidTicket as exc:
         return ScanResult(exc.code, detail={"length": len(request.payload)}), list_rules, None
     if claim.edition_id != device.edition_id:
@@ -225,7 +225,7 @@ async def _check_claim(
         return ScanResult("other_edition", detail={"edition": claim.edition_id}), list_rules, None
     key = await ticket_keys.verifying_key(claim.edition_id, claim.key_id)
     try:
-        signing.verify(request.payload, lambda _edition, _key_id: key)
+        signing.verify_read(claim, body, signature, lambda _edition, _key_id: key)
     except signing.InvalidTicket as exc:
         return ScanResult(exc.code), list_rules, None
     claimed = ScanResult(

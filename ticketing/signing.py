@@ -111,7 +111,11 @@ def read(payload: str) -> tuple[Claim, bytes, bytes]:
 def verify(payload: str, public_keys: PublicKeys) -> Claim:
     """The claim of a payload whose signature the edition's key of its key id verifies;
     ``InvalidTicket`` (``unreadable``, ``unknown_key``, ``bad_signature``) otherwise."""
-    claim, body, signature = read(payload)
+    return verify_read(*read(payload), public_keys)
+
+
+def verify_read(claim: Claim, body: bytes, signature: bytes, public_keys: PublicKeys) -> Claim:
+    """``verify`` of a payload already ``read``."""
     key = public_keys(claim.edition_id, claim.key_id)
     if key is None:
         raise InvalidTicket(
