@@ -178,3 +178,16 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(exc)
+
+
+def is_number_out_of_range(exc: BaseException) -> bool:
+    """The driver refused a query argument too large for its column: asyncpg encodes an ``int4``
+    argument past 32 bits as an error, SQLite any integer past 64 bits. Ids from a request's path
+    or query can be any size; such an id names nothing."""
+    import asyncpg
+
+    if isinstance(exc, asyncpg.DataError) and "out of int" in str(exc) and "range" in str(exc):
+        return True
+    if isinstance(exc, asyncpg.NumericValueOutOfRangeError):
+        return True
+    return isinstance(exc, OverflowError) and "SQLite INTEGER" in str(exc)

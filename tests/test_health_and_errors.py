@@ -155,3 +155,26 @@ async def test_a_race_on_a_unique_key_is_a_409(db: Any, tmp_path: Path) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         response = await client.get("/api/v1/race")
     assert response.status_code == 409 and response.json()["code"] == "conflict"
+
+
+async def test_an_id_out_of_range_is_not_found_not_a_crash(client: httpx.AsyncClient, demo: Any) -> None:
+    """Path ids past what a column holds (32 bits on PostgreSQL, 64 on SQLite) name nothing: 404,
+    never a 500 from the database driver refusing the number."""
+    from festival.auth import services
+    from festival.demo import DEMO_DOMAIN
+
+    organiser = {
+        "authorization": f"Bearer {(await services.issue_token(None, f'organiser@{DEMO_DOMAIN}', 'tests')).secret}"
+    }
+    for huge in (2**31, 2**63, 10**30):
+        for method, path in (
+            ("GET", f"/api/v1/editions/hsf-2027/slots/{huge}"),
+            ("DELETE", f"/api/v1/editions/hsf-2027/slots/{huge}"),
+            ("POST", f"/api/v1/editions/hsf-2027/devices/{huge}/revoke"),
+            ("DELETE", f"/api/v1/tokens/{huge}"),
+        ):
+            response = await client.request(method, path, headers=organiser)
+            assert response.status_code == 404, (method, path, response.status_code, response.text)
+            assert response.json()["code"] in {"not_found", "slot_not_found", "device_not_found", "token_not_found"}
+    page = await client.get(f"/hsf-2027/manage/slots/{2**63}", headers={**organiser, "accept": "text/html"})
+    assert page.status_code == 404 and "Traceback" not in page.text

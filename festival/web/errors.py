@@ -12,7 +12,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 
-from festival.database import is_unique_violation
+from festival.database import is_number_out_of_range, is_unique_violation
 from festival.errors import FestivalError
 from festival.i18n import N_, gettext
 
@@ -63,6 +63,9 @@ def _classify(exc: Exception) -> tuple[int, str, str, dict[str, Any], dict[str, 
             code = "csrf_failed"
             detail = "the form has expired or did not come from this site; reload the page and try again"
         return status, code, detail, {}, dict(exc.headers or {})
+    if is_number_out_of_range(exc):
+        # A number the database cannot hold (an id past 32 or 64 bits): it names nothing.
+        return 404, "not_found", "no such record: a number in the request is out of range", {}, {}
     if is_unique_violation(exc):
         # Two requests raced past a service's "already exists?" check; the unique index caught it.
         return 409, "conflict", "this already exists (it was created at the same moment)", {}, {}
