@@ -131,17 +131,8 @@ async def gate(demo_site: Any, live_server: LiveServer) -> Gate:
     ).where(Edition.slug == HSF)
     organiser = (await auth.issue_token(None, f"organiser@{DEMO_DOMAIN}", "scanner tests")).secret
     headers = {"authorization": f"Bearer {organiser}"}
-    order = await orders.reserve(HSF, [LineIn(PASS, 4)], BUYER)  # the most one order may hold
-    await payments.settle(
-        order.code,
-        provider="box_office",
-        reference="scanner-tests",
-        amount_minor=order.total_minor,
-        currency=order.currency,
-        actor="tests",
-    )
-    shown = await tickets.order_tickets(live_settings(), code=order.code)
-    payloads = [t.payload for t in shown.tickets]
+    order_code, shown = await paid_passes(4)  # the most one order may hold
+    payloads = [t.payload for t in shown]
     async with httpx.AsyncClient(base_url=live_server.base_url, headers=headers) as api:
         made = await api.post(
             f"/api/v1/editions/{HSF}/checkin-lists",
@@ -153,7 +144,7 @@ async def gate(demo_site: Any, live_server: LiveServer) -> Gate:
         )
         assert paired.status_code == 201, paired.text
         refunded = await api.post(
-            f"/api/v1/editions/{HSF}/orders/{order.code}/refund", json={"tickets": [shown.tickets[-1].secret]}
+            f"/api/v1/editions/{HSF}/orders/{order_code}/refund", json={"tickets": [shown[-1].secret]}
         )
         assert refunded.status_code == 200, refunded.text
         device = {"authorization": f"Bearer {paired.json()['token']}"}
@@ -166,6 +157,20 @@ async def gate(demo_site: Any, live_server: LiveServer) -> Gate:
         tickets=payloads[:-1],
         revoked=payloads[-1],
     )
+
+
+async def paid_passes(count: int) -> tuple[str, list[Any]]:
+    """A paid order of ``count`` festival passes (as the box office settles it): its code and tickets."""
+    order = await orders.reserve(HSF, [LineIn(PASS, count)], BUYER)
+    await payments.settle(
+        order.code,
+        provider="box_office",
+        reference="scanner-tests",
+        amount_minor=order.total_minor,
+        currency=order.currency,
+        actor="tests",
+    )
+    return order.code, list((await tickets.order_tickets(live_settings(), code=order.code)).tickets)
 
 
 def live_settings() -> Any:
@@ -418,7 +423,7 @@ async def test_offline_decisions_follow_the_servers_rules(chromium_browser: Brow
 
 async def test_pasted_token_then_revoked_device(chromium_browser: Browser, gate: Gate, live_server: LiveServer) -> None:
     """A token pasted into the pairing form pairs the page; once the device is revoked, the page
-    forgets it (token, offline data, queue) and asks to be paired again."""
+    forgets it (token, offline data) and asks to be paired again."""
     from playwright.async_api import expect
 
     organiser = (await auth.issue_token(None, f"organiser@{DEMO_DOMAIN}", "scanner tests")).secret
@@ -452,3 +457,86 @@ async def test_pasted_token_then_revoked_device(chromium_browser: Browser, gate:
             await expect(page.locator("#pair-error")).to_be_hidden()
             assert not problems.errors
             assert problems.failed == [f"401 GET {live_server.url('/api/v1/scan/sync')}"]
+
+
+async def test_queued_scans_keep_their_device(chromium_browser: Browser, gate: Gate, live_server: LiveServer) -> None:
+    """A scan queued offline is uploaded with the token of the device that made it, also when the
+    page was paired as another device meanwhile. Queued scans of a device revoked before the network
+    returned are not lost: the page keeps them as unsent, saves them as a file (without the token) and
+    deletes them only when asked."""
+    import json
+
+    import anyio
+    from playwright.async_api import expect
+
+    organiser = (await auth.issue_token(None, f"organiser@{DEMO_DOMAIN}", "scanner tests")).secret
+    _, passes = await paid_passes(2)
+    first, second = (t.payload for t in passes)
+    async with httpx.AsyncClient(
+        base_url=live_server.base_url, headers={"authorization": f"Bearer {organiser}"}
+    ) as api:
+        made = [
+            (
+                await api.post(
+                    f"/api/v1/editions/{HSF}/devices", json={"name": name, "lists": ["park"], "gate": "West"}
+                )
+            ).json()
+            for name in ("West gate 1", "West gate 2")
+        ]
+        one, two = made
+        async with open_page(chromium_browser, live_server) as (page, problems):
+            result = page.locator("#result")
+            await page.goto(one["pairing_url"])
+            await expect(page.locator("#device-name")).to_have_text("West gate 1")
+            await expect(page.locator("body")).to_have_attribute("data-offline-ready", "true")
+            await page.context.set_offline(True)
+            await check_code(page, first)
+            await expect(result).to_have_attribute("data-result", "admitted")
+            await expect(page.locator("#queued")).to_have_attribute("data-count", "1")
+
+            # Paired as West gate 2 while still offline (the page comes from its service worker).
+            await page.goto(two["pairing_url"])
+            await expect(page.locator("body")).to_have_attribute("data-ready", "true")
+            await expect(page.locator("#queued")).to_have_attribute("data-count", "1")
+            await page.context.set_offline(False)
+            await expect(page.locator("#queued")).to_have_attribute("data-count", "0", timeout=QUEUE_UPLOAD_TIMEOUT_MS)
+            await expect(page.locator("#device-name")).to_have_text("West gate 2")
+            recorded = await Scan.select(Scan.device, Scan.result, Scan.offline).where(Scan.ticket == ticket_id(first))
+            assert recorded == [{"device": one["id"], "result": "admitted", "offline": True}]
+
+            # West gate 2 scans offline, then is revoked before the network returns.
+            await page.context.set_offline(True)
+            await check_code(page, second)
+            await expect(result).to_have_attribute("data-result", "admitted")
+            await expect(page.locator("#queued")).to_have_attribute("data-count", "1")
+            revoked = await api.post(f"/api/v1/editions/{HSF}/devices/{two['id']}/revoke")
+            assert revoked.status_code == 204, revoked.text
+            await page.context.set_offline(False)
+            await expect(page.get_by_role("region", name="Pair this device")).to_be_visible(
+                timeout=QUEUE_UPLOAD_TIMEOUT_MS
+            )
+            unsent = page.get_by_role("region", name="Scans not uploaded")
+            await expect(unsent).to_be_visible()
+            await expect(page.locator("#unsent")).to_have_attribute("data-count", "1")
+            await expect(page.locator("#unsent-text")).to_contain_text("Scans that cannot be uploaded: 1")
+            await page.screenshot(path=str(artifact_path("scan-unsent.png")))
+            async with page.expect_download() as waiting:
+                await page.get_by_role("button", name="Save them as a file").click()
+            download = await waiting.value
+            saved = json.loads(await anyio.Path(await download.path()).read_text(encoding="utf-8"))
+            assert saved["kind"] == "festival-unsent-scans"
+            assert [(x["payload"], x["local_result"], x["state"]) for x in saved["scans"]] == [
+                (second, "admitted", "unsent")
+            ]
+            assert "revoked" in saved["scans"][0]["problem"]
+            assert "fdt_" not in json.dumps(saved)  # never a device token in the file
+
+            await page.reload()  # kept on the device until deleted
+            await expect(page.locator("#unsent")).to_have_attribute("data-count", "1")
+            page.once("dialog", lambda dialog: dialog.accept())
+            await page.get_by_role("button", name="Save them as a file").click()
+            await page.get_by_role("button", name="Delete them from this device").click()
+            await expect(unsent).to_be_hidden()
+            assert not problems.errors
+            assert problems.failed == [f"401 POST {live_server.url('/api/v1/scan/batch')}"]
+    assert await scans_of(second) == []  # the revoked device's scan never reached the server

@@ -164,7 +164,7 @@ function showScanner() {
 // --- the offline package and the queue ------------------------------------------------------------
 
 async function rebuildKnown() {
-  const own = (await store.allScans()).filter((scan) => scan.state !== "rejected");
+  const own = (await store.allScans()).filter((scan) => scan.state !== "unsent");
   state.known = admissionsOf(state.pkg, own);
 }
 
@@ -183,9 +183,37 @@ function scanIn(scan) {
   return { payload, list, nonce, scanned_at, direction, gate };
 }
 
-// Queued scans to the server, oldest first, 500 a call. Throws api.Unreachable or api.NotPaired.
+// Queued scans to the server, oldest first, 500 a call, each with the token of the device that made
+// it. Throws api.Unreachable, or api.NotPaired when this device's own token is refused; scans of an
+// earlier pairing whose device was revoked since become unsent.
 async function uploadQueue() {
-  let queued = await store.scansIn("queued");
+  const byToken = new Map();
+  for (const scan of await store.scansIn("queued")) {
+    const token = scan.token || state.token;
+    if (!byToken.has(token)) byToken.set(token, []);
+    byToken.get(token).push(scan);
+  }
+  let uploaded = 0;
+  let conflicts = 0;
+  for (const [token, scans] of byToken) {
+    try {
+      const done = await uploadScans(token, scans);
+      uploaded += done.uploaded;
+      conflicts += done.conflicts;
+    } catch (error) {
+      if (!(error instanceof api.NotPaired) || token === state.token) throw error;
+      await store.putScans(scans.map((scan) => ({ ...scan, state: "unsent", problem: TEXTS.unsent_revoked })));
+    }
+  }
+  if (uploaded) {
+    let text = format(TEXTS.uploaded, { count: uploaded });
+    if (conflicts) text += "; " + format(TEXTS.conflicts, { count: conflicts });
+    $("upload-state").textContent = text;
+  }
+}
+
+async function uploadScans(token, scans) {
+  let queued = scans;
   let uploaded = 0;
   let conflicts = 0;
   while (queued.length) {
@@ -193,11 +221,11 @@ async function uploadQueue() {
     queued = queued.slice(api.BATCH_SIZE);
     let answer;
     try {
-      answer = await api.sendBatch(state.token, chunk.map((scan) => ({ ...scanIn(scan), offline: true, local_result: scan.local_result })));
+      answer = await api.sendBatch(token, chunk.map((scan) => ({ ...scanIn(scan), offline: true, local_result: scan.local_result })));
     } catch (error) {
       if (!(error instanceof api.Refused)) throw error;
       // The server will never take these as they are: keep them apart rather than block the queue.
-      await store.putScans(chunk.map((scan) => ({ ...scan, state: "rejected", problem: error.message })));
+      await store.putScans(chunk.map((scan) => ({ ...scan, state: "unsent", problem: error.message })));
       continue;
     }
     const sentAt = Date.now();
@@ -209,11 +237,28 @@ async function uploadQueue() {
     await store.putScans(sent);
     uploaded += sent.length;
   }
-  if (uploaded) {
-    let text = format(TEXTS.uploaded, { count: uploaded });
-    if (conflicts) text += "; " + format(TEXTS.conflicts, { count: conflicts });
-    $("upload-state").textContent = text;
-  }
+  return { uploaded, conflicts };
+}
+
+// Scans the server can never take, kept on the device: how many, and a file to hand to an organiser.
+async function renderUnsent() {
+  const count = await store.countIn("unsent");
+  $("unsent").hidden = count === 0;
+  $("unsent").dataset.count = String(count);
+  $("unsent-text").textContent = format(TEXTS.unsent, { count });
+}
+
+async function saveUnsent() {
+  const scans = (await store.scansIn("unsent")).map(({ token, ...scan }) => scan); // never the token
+  const file = { kind: "festival-unsent-scans", saved_at: new Date().toISOString(), scans };
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([JSON.stringify(file, null, 2)], { type: "application/json" }));
+  link.download = `unsent-scans-${file.saved_at.slice(0, 19).replaceAll(":", "-")}.json`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  $("unsent-delete").hidden = false;
 }
 
 async function downloadPackage() {
@@ -248,6 +293,7 @@ function refresh() {
     } finally {
       state.refreshing = null;
       await renderQueued();
+      await renderUnsent();
       scheduleRefresh();
     }
   })();
@@ -327,7 +373,7 @@ async function handle(text) {
     if (!outcome) {
       const local = await decideOffline(scan);
       // Even "no_data" is what the gate did (turned the ticket away): the server records it so.
-      Object.assign(scan, { offline: true, local_result: local.result, state: "queued", result: local.result });
+      Object.assign(scan, { offline: true, local_result: local.result, state: "queued", result: local.result, token: state.token });
       outcome = { ...local, offline: true };
     }
     await store.putScan(scan);
@@ -396,7 +442,7 @@ async function pairWith(token) {
     return;
   }
   if (token !== state.token) {
-    // Another device's data is not this one's; its queued scans are still uploaded (under this token).
+    // Another device's data is not this one's; its queued scans are still uploaded, with its token.
     await store.setSetting("package", null);
     Object.assign(state, { pkg: null, fetchedAt: null, keys: new Map(), known: new Map() });
   }
@@ -410,11 +456,21 @@ async function pairWith(token) {
 async function unpair(message) {
   stopCamera();
   clearTimeout(state.refreshTimer);
-  await store.forgetAll();
+  await store.forgetDevice(message ? TEXTS.unsent_revoked : TEXTS.unsent_forgotten);
   Object.assign(state, { token: null, pkg: null, fetchedAt: null, keys: new Map(), known: new Map(), listId: null });
   renderDevice();
   await renderQueued();
+  await renderUnsent();
   showPairing(message);
+}
+
+// "Forget this device": its queue is uploaded first when the network lets it.
+async function forget() {
+  if (await store.countQueued()) await refresh();
+  if (!state.token) return; // the device was refused meanwhile: already forgotten
+  const queued = await store.countQueued();
+  const question = queued ? format(TEXTS.forget_confirm_queued, { count: queued }) : TEXTS.forget_confirm;
+  if (window.confirm(question)) await unpair("");
 }
 
 function pairingFromHash() {
@@ -456,10 +512,20 @@ function wire() {
       await store.setSetting("direction", state.direction);
     });
   }
-  $("forget").addEventListener("click", () => {
-    if (window.confirm(TEXTS.forget_confirm)) unpair("");
+  $("forget").addEventListener("click", forget);
+  $("unsent-save").addEventListener("click", saveUnsent);
+  $("unsent-delete").addEventListener("click", async () => {
+    if (!window.confirm(TEXTS.unsent_delete_confirm)) return;
+    await store.deleteUnsent();
+    $("unsent-delete").hidden = true;
+    await renderUnsent();
   });
   window.addEventListener("online", () => refresh());
+  // A pairing link opened in the tab that already shows the scanner changes only the address's hash.
+  window.addEventListener("hashchange", () => {
+    const token = pairingFromHash();
+    if (token) pairWith(token);
+  });
   window.addEventListener("offline", () => setOnline(false));
 }
 
@@ -488,6 +554,7 @@ async function start() {
   state.direction = (await store.getSetting("direction")) || "entry";
   const saved = state.token ? await store.getSetting("package") : null;
   if (saved) await adopt(saved);
+  await renderUnsent();
   if (paired) {
     await pairWith(paired);
   } else if (!state.token) {

@@ -1,6 +1,9 @@
 // What the scanner keeps on the device, in IndexedDB: settings (the device token, the offline package,
 // the chosen list and direction) and its own scans. A scan is "queued" until the server has it,
-// then "sent"; sent scans are kept until a later offline package includes them.
+// then "sent"; sent scans are kept until a later offline package includes them. A queued scan keeps
+// the token of the device that made it (uploaded with that token, also after pairing anew); one the
+// server can never take (its device revoked or forgotten first, or refused as it is) becomes
+// "unsent" and stays until the gate staff save it as a file and delete it.
 
 const DB_NAME = "festival-scan";
 const DB_VERSION = 1;
@@ -64,7 +67,11 @@ export function allScans() {
 }
 
 export function countQueued() {
-  return run(SCANS, "readonly", (store) => store.index("state").count("queued"));
+  return countIn("queued");
+}
+
+export function countIn(state) {
+  return run(SCANS, "readonly", (store) => store.index("state").count(state));
 }
 
 // Sent scans that an offline package fetched after `before` (ms) already holds.
@@ -79,8 +86,30 @@ export function dropSentBefore(before) {
   });
 }
 
-// Forget everything: the device was revoked or its user unpaired it.
-export async function forgetAll() {
+// Forget the device (revoked, or its user unpaired it): its settings, offline data and sent scans.
+// Scans not uploaded yet are what the gate did: they stay, as "unsent", with `problem`.
+export async function forgetDevice(problem) {
   await run(SETTINGS, "readwrite", (store) => store.clear());
-  await run(SCANS, "readwrite", (store) => store.clear());
+  await run(SCANS, "readwrite", (store) => {
+    store.openCursor().onsuccess = (event) => {
+      const cursor = event.target.result;
+      if (!cursor) return;
+      const scan = cursor.value;
+      if (scan.state === "sent") cursor.delete();
+      else if (scan.state === "queued") cursor.update({ ...scan, state: "unsent", problem });
+      cursor.continue();
+    };
+  });
+}
+
+// The unsent scans, once saved as a file.
+export function deleteUnsent() {
+  return run(SCANS, "readwrite", (store) => {
+    store.index("state").openCursor("unsent").onsuccess = (event) => {
+      const cursor = event.target.result;
+      if (!cursor) return;
+      cursor.delete();
+      cursor.continue();
+    };
+  });
 }
