@@ -267,14 +267,16 @@ async def test_lists_and_devices_through_the_forms(app: Any, client: httpx.Async
             ({"valid_until": "2027-02-06 09:00"}, 422, "“Valid until” must be after “valid from”."),
             ({"valid_from": "2027-03-28 03:30"}, 422, "does not exist in Europe/Helsinki"),  # the clocks skip it
             ({"ticket_types": []}, 422, "Tick at least one ticket type or slot"),
-            ({"doors_open_min": "soon"}, 422, "doors_open_min: give the minutes as a whole number"),
-            ({"slug": "Main Gate"}, 422, "slug: use lower-case letters"),
+            ({"doors_open_min": "soon"}, 422, "Doors open: give the minutes as a whole number"),
+            ({"slug": "Main Gate"}, 422, "Short name: use lower-case letters"),
         ]
         for change, status, message in refusals:
             refused = await organiser.post(f"{PAGE}/lists/main", data={**fields, "name": "Main gates", **change})
             assert refused.status_code == status and message in refused.text, (change, refused.text[-1500:])
             assert 'value="Main gates"' in refused.text  # the form comes back as it was sent
         assert (await checkin_lists.list_of(HSF, "main", DEMO_ACTOR)).name == "Main gate"  # nothing half-saved
+        in_finnish = await organiser.post(f"{PAGE}/lists/main?lang=fi", data={**fields, "doors_open_min": "soon"})
+        assert in_finnish.status_code == 422 and "Ovet avautuvat: " in in_finnish.text, in_finnish.text[-1500:]
         changed = await organiser.post(
             f"{PAGE}/lists/main", data={**fields, "name": "Main gates", "ticket_types": "pass", "slots": slot_uid}
         )
@@ -308,7 +310,7 @@ async def test_lists_and_devices_through_the_forms(app: Any, client: httpx.Async
         assert (await _scan(client, device, festival_pass, main_id))["result"] == "admitted"
 
         no_list = await organiser.post(f"{PAGE}/devices", data={**pair, "lists": []})
-        assert no_list.status_code == 422 and "lists: tick at least one list" in no_list.text
+        assert no_list.status_code == 422 and "Tick at least one check-in list." in no_list.text
         assert 'value="North gate 1"' in no_list.text and await Device.count() == 1
         no_csrf = await organiser.post(f"{PAGE}/devices", data={k: v for k, v in pair.items() if k != "_csrf_token"})
         assert no_csrf.status_code == 403 and await Device.count() == 1

@@ -16,20 +16,23 @@ import msgspec
 from festival.auth.principal import Principal
 from festival.editions.services import edition_row
 from festival.errors import ValidationFailed
+from festival.i18n import N_
 from schedule.times import local, to_utc
 from ticketing import checkin_lists
 from ticketing.checkin_schemas import CheckinListIn, CheckinListOut, DeviceIn
 
+# What a refused field asks for, in words (the page shows them translated: ``checkin_view``).
 FIELD_HINTS = {
-    "slug": "use lower-case letters, digits and hyphens, e.g. main-gate",
-    "name": "give a name (one line)",
-    "gates": "give gate names separated by commas (at most 80 characters each)",
-    "doors_open_min": "give the minutes as a whole number from 0 to 1440",
-    "doors_close_min": "give the minutes as a whole number from 0 to 1440",
-    "lists": "tick at least one list",
-    "gate": "give the gate's name (at most 80 characters, one line)",
-    "ticket_types": "tick ticket types of this edition",
+    "slug": N_("Short name: use lower-case letters, digits and hyphens, e.g. main-gate."),
+    "name": N_("Name: give a name (one line)."),
+    "gates": N_("Gates: give gate names separated by commas (at most 80 characters each)."),
+    "doors_open_min": N_("Doors open: give the minutes as a whole number from 0 to 1440."),
+    "doors_close_min": N_("Doors close: give the minutes as a whole number from 0 to 1440."),
+    "lists": N_("Tick at least one check-in list."),
+    "gate": N_("Gate: give the gate's name (at most 80 characters, one line)."),
+    "ticket_types": N_("Tick ticket types of this edition."),
 }
+NOT_ACCEPTED = N_("A value of the form is not accepted.")
 
 
 def _list(form: Mapping[str, Any], name: str) -> list[str]:
@@ -57,8 +60,8 @@ def _convert(values: dict[str, Any], kind: type[Any]) -> Any:
     except msgspec.ValidationError as exc:
         found = re.search(r"at `\$\.(\w+)", str(exc))
         field = found.group(1) if found else ""
-        hint = FIELD_HINTS.get(field, "this value is not accepted")
-        raise ValidationFailed(f"{field}: {hint}" if field else hint, code="invalid") from None
+        hint = FIELD_HINTS.get(field, NOT_ACCEPTED)
+        raise ValidationFailed(hint, code="invalid", extra={"field": field} if field else {}) from None
 
 
 def list_values(form: Mapping[str, Any]) -> dict[str, Any]:

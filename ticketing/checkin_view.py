@@ -42,6 +42,7 @@ FRIENDLY = {
     "list_not_found": N_("There is no such check-in list."),
     "device_not_found": N_("There is no such device."),
 }
+FIELD_MESSAGES = frozenset([*checkin_forms.FIELD_HINTS.values(), checkin_forms.NOT_ACCEPTED])
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,8 @@ def reason(result: str) -> str:
 
 def refusal_text(exc: FestivalError) -> str:
     message = FRIENDLY.get(exc.code or "")
+    if message is None and exc.code == "invalid" and exc.message in FIELD_MESSAGES:
+        message = exc.message  # a form field's hint (checkin_forms.FIELD_HINTS)
     return gettext(message) if message else exc.message
 
 
