@@ -69,7 +69,8 @@ class Gate:
 
     pairing_url: str
     list_id: int
-    type_name: str
+    type_name: str  # the pass's name in English (the pages' language in these tests)
+    type_name_fi: str
     tickets: list[str]  # QR payloads of valid, paid tickets
     revoked: str  # the payload of a refunded ticket
 
@@ -148,12 +149,14 @@ async def gate(demo_site: Any, live_server: LiveServer) -> Gate:
         )
         assert refunded.status_code == 200, refunded.text
         device = {"authorization": f"Bearer {paired.json()['token']}"}
-        sync = (await api.get("/api/v1/scan/sync", headers=device)).json()
+        sync = (await api.get("/api/v1/scan/sync", headers={**device, "accept-language": "en"})).json()
+        sync_fi = (await api.get("/api/v1/scan/sync", headers={**device, "accept-language": "fi"})).json()
     pass_type = await Ticket.select(Ticket.ticket_type).where(Ticket.id == ticket_id(payloads[0])).first()
     return Gate(
         pairing_url=paired.json()["pairing_url"],
         list_id=made.json()["id"],
         type_name=sync["ticket_types"][str(pass_type["ticket_type"])],
+        type_name_fi=sync_fi["ticket_types"][str(pass_type["ticket_type"])],
         tickets=payloads[:-1],
         revoked=payloads[-1],
     )
@@ -540,3 +543,26 @@ async def test_queued_scans_keep_their_device(chromium_browser: Browser, gate: G
             assert not problems.errors
             assert problems.failed == [f"401 POST {live_server.url('/api/v1/scan/batch')}"]
     assert await scans_of(second) == []  # the revoked device's scan never reached the server
+
+
+async def test_type_names_in_the_pages_language(chromium_browser: Browser, gate: Gate, live_server: LiveServer) -> None:
+    """A page in Finnish shows ticket types in Finnish, online (the server's answer) and offline (the
+    package it downloaded in Finnish)."""
+    from playwright.async_api import expect
+
+    assert gate.type_name_fi != gate.type_name
+    _, passes = await paid_passes(2)
+    async with open_page(chromium_browser, live_server, locale="fi-FI") as (page, problems):
+        await page.goto(gate.pairing_url)
+        await expect(page.locator("html")).to_have_attribute("lang", "fi")
+        await expect(page.locator("body")).to_have_attribute("data-synced", re.compile(r"^\d+$"))
+        result = page.locator("#result")
+        for ticket, offline in zip(passes, (False, True), strict=True):
+            await page.context.set_offline(offline)
+            await page.locator("#manual-code").fill(ticket.payload)
+            await page.locator("#manual-form button[type=submit]").click()
+            await expect(result).to_have_attribute("data-result", "admitted")
+            if offline:
+                await expect(page.locator("#result-offline")).to_be_visible()
+            await expect(page.locator("#result-type")).to_have_text(gate.type_name_fi)
+        problems.assert_none()

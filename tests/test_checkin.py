@@ -146,7 +146,10 @@ async def test_lists_devices_and_every_scan_result(app: Any, client: httpx.Async
     assert again["result"] == "already_admitted" and not again["ok"]
     assert again["admitted_gate"] == "North" and again["admitted_at"] == first["admitted_at"]
     assert (await _scan(client, device, festival_pass, hall["id"]))["result"] == "wrong_list"
-    assert (await _scan(client, device, festival_pass, park["id"]))["result"] == "admitted"
+    in_english = await client.post(
+        "/api/v1/scan", json=_scan_body(festival_pass, park["id"]), headers={**device, "accept-language": "en"}
+    )
+    assert in_english.json()["result"] == "admitted" and in_english.json()["ticket_type"] == "Pass"  # as asked
     assert (await _scan(client, device, concert, 999_999))["result"] == "wrong_list"  # not the device's list
 
     # Revoked: the organiser refunds the second concert ticket.
@@ -285,6 +288,8 @@ async def test_nonces_devices_and_editions(app: Any, client: httpx.AsyncClient, 
     assert [(a["list"], a["gate"]) for a in package["admitted"]] == [(hall["id"], "North")]
     concert_type = str(package["lists"][0]["ticket_types"][0])
     assert package["ticket_types"][concert_type] == "Konsertti" and len(package["slot_times"][concert_type]) == 2
+    english = (await client.get("/api/v1/scan/sync", headers={**device, "accept-language": "en-GB,en;q=0.8"})).json()
+    assert english["ticket_types"][concert_type] == "Concert"
 
     # Devices are for staff: organisers list and revoke them; a revoked token is refused at once.
     listed = await client.get(f"/api/v1/editions/{HSF}/devices", headers=organiser)

@@ -72,6 +72,7 @@ class ScanRequest:
     gate: str = ""
     offline: bool = False
     local_result: str = ""
+    lang: str = ""  # the language of the answer's type name ("": the edition's first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +233,7 @@ async def _check_claim(
         "pass",
         ticket=claim.ticket_id,
         ticket_type=claim.ticket_type_id,
-        type_name=list_rules.type_names.get(claim.ticket_type_id, ""),
+        type_name=list_rules.type_name(claim.ticket_type_id, request.lang),
     )
     # The list first: a device learns nothing of tickets its lists do not admit (as offline).
     if claim.ticket_type_id not in list_rules.types:

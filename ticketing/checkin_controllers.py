@@ -18,6 +18,7 @@ from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.settings import Settings
 from festival.web.http import site_url
+from festival.web.language import language_asked
 from ticketing import checkin, checkin_lists, checkin_stats, checkin_sync, devices
 from ticketing import checkin_schemas as s
 from ticketing.checkin import ScanRequest, ScanResult
@@ -59,7 +60,7 @@ def _out(result: ScanResult) -> s.ScanOut:
     )
 
 
-def _request(data: s.ScanIn | s.OfflineScanIn, offline: bool, local_result: str = "") -> ScanRequest:
+def _request(data: s.ScanIn | s.OfflineScanIn, lang: str, offline: bool, local_result: str = "") -> ScanRequest:
     return ScanRequest(
         payload=data.payload,
         list_id=data.list,
@@ -69,6 +70,7 @@ def _request(data: s.ScanIn | s.OfflineScanIn, offline: bool, local_result: str 
         gate=data.gate.strip(),
         offline=offline,
         local_result=local_result,
+        lang=lang,
     )
 
 
@@ -150,15 +152,18 @@ class ScanController(Controller):
     dependencies = {"device": Provide(provide_device)}
 
     @get("/sync", opt=DEVICE, summary="The device's offline package")
-    async def sync(self, device: NamedDependency[GateDevice]) -> checkin_sync.SyncPackage:
-        return await checkin_sync.package(device)
+    async def sync(
+        self, device: NamedDependency[GateDevice], request: Request[Any, Any, Any]
+    ) -> checkin_sync.SyncPackage:
+        """Names in the language the request asks for (Accept-Language), else the edition's first."""
+        return await checkin_sync.package(device, language_asked(request))
 
     @post("/", opt=DEVICE, status_code=200, summary="Decide a scan (every result is a 200)")
     async def scan(
         self, data: JSONBody[s.ScanIn], device: NamedDependency[GateDevice], request: Request[Any, Any, Any]
     ) -> s.ScanOut:
         await scan_limiter(request).count(device.id)
-        return _out(await checkin.scan(device, _request(data, offline=False)))
+        return _out(await checkin.scan(device, _request(data, language_asked(request), offline=False)))
 
     @post("/batch", opt=DEVICE, status_code=200, summary="Upload scans decided offline")
     async def batch(
@@ -167,7 +172,8 @@ class ScanController(Controller):
         """Every scan here is taken as made offline. A tenth of them counts against the device's rate
         limit: a device back online uploads what it queued in one go, but cannot flood the server."""
         await scan_limiter(request).count(device.id, max(1, -(-len(data.scans) // 10)))
-        requests = [_request(x, offline=True, local_result=x.local_result) for x in data.scans]
+        lang = language_asked(request)
+        requests = [_request(x, lang, offline=True, local_result=x.local_result) for x in data.scans]
         return s.ScanBatchOut([_out(r) for r in await checkin.scan_batch(device, requests)])
 
 

@@ -34,13 +34,19 @@ class ListRules:
     gates: tuple[str, ...]
     types: frozenset[int]
     slot_times: dict[int, tuple[dt.datetime, dt.datetime]]
-    type_names: dict[int, str]
+    type_names: dict[int, dict[str, str]]  # every language given
+    languages: tuple[str, ...]  # the edition's, in its order of preference
     doors_open: dt.timedelta
     doors_close: dt.timedelta
     valid_from: dt.datetime | None
     valid_until: dt.datetime | None
     reentry: bool
     exit_scans: bool
+
+    def type_name(self, ticket_type: int, lang: str = "") -> str:
+        """The type's name in ``lang``, else in the edition's fallback order (its first language when
+        the caller asked for none)."""
+        return localize(self.type_names.get(ticket_type), lang or self.languages[0], self.languages)
 
     def window(self, ticket_type: int, signed: tuple[dt.datetime, dt.datetime]) -> tuple[dt.datetime, dt.datetime]:
         """When this list admits a ticket of ``ticket_type`` whose payload is valid ``signed``: around
@@ -243,8 +249,7 @@ async def _load_rules(list_id: int) -> ListRules | None:
         (TicketType.edition == row["edition"])
         & (TicketType.id.is_in(named or [0]) | TicketType.slot.is_in(slots or [0]))
     )
-    preferred = list(json_value(row["edition.languages"]))
-    first = preferred[0] if preferred else "en"
+    preferred = tuple(json_value(row["edition.languages"])) or ("en",)
     return ListRules(
         id=row["id"],
         edition_id=row["edition"],
@@ -255,7 +260,8 @@ async def _load_rules(list_id: int) -> ListRules | None:
         slot_times={
             t["id"]: (t["slot.starts_at"], t["slot.ends_at"]) for t in types if t["slot.starts_at"] is not None
         },
-        type_names={t["id"]: localize(json_value(t["names"]), first, preferred) for t in types},
+        type_names={t["id"]: dict(json_value(t["names"])) for t in types},
+        languages=preferred,
         doors_open=dt.timedelta(minutes=row["doors_open_min"]),
         doors_close=dt.timedelta(minutes=row["doors_close_min"]),
         valid_from=row["valid_from"],

@@ -89,15 +89,16 @@ def _list_out(r: ListRules) -> SyncList:
     )
 
 
-async def package(device: GateDevice) -> SyncPackage:
-    """The device's offline package, as of now (and the device noted as seen)."""
+async def package(device: GateDevice, lang: str = "") -> SyncPackage:
+    """The device's offline package, as of now (and the device noted as seen); names in ``lang``,
+    else in the edition's first language."""
     await seen(device)
     found = [r for r in [await rules(i) for i in device.lists] if r is not None]
     types: set[int] = set().union(*(r.types for r in found)) if found else set()
     names: dict[int, str] = {}
     slot_times: dict[int, tuple[dt.datetime, dt.datetime]] = {}
     for r in found:
-        names.update(r.type_names)
+        names.update({type_id: r.type_name(type_id, lang) for type_id in r.type_names})
         slot_times.update(r.slot_times)
     edition: Any = (
         await Edition.select(Edition.id, Edition.slug, Edition.names, Edition.languages, Edition.time_zone)
@@ -116,8 +117,8 @@ async def package(device: GateDevice) -> SyncPackage:
         Admission.checkin_list, Admission.ticket, Admission.first_at, Admission.first_gate, Admission.inside
     ).where(Admission.checkin_list.is_in(list(device.lists) or [0]))
     keys = await ticket_keys.public_keys(device.edition_id)
-    preferred = list(json_value(edition["languages"]))
-    name = localize(json_value(edition["names"]), preferred[0] if preferred else "en", preferred)
+    preferred = list(json_value(edition["languages"])) or ["en"]
+    name = localize(json_value(edition["names"]), lang or preferred[0], preferred)
     return SyncPackage(
         edition=SyncEdition(edition["id"], edition["slug"], name, edition["time_zone"]),
         device=SyncDevice(device.id, device.name, device.gate),

@@ -19,6 +19,17 @@ def language_of(scope: Scope) -> str:
     return negotiate(connection.headers.get("accept-language"))
 
 
+def language_asked(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The request's language when it asked for one (``?lang=``, the cookie, Accept-Language), else
+    '' (an API client that says nothing gets the data's own first language)."""
+    asked = (
+        connection.query_params.get("lang")
+        or connection.cookies.get(LANGUAGE_COOKIE)
+        or connection.headers.get("accept-language")
+    )
+    return current_language.get() if asked else ""
+
+
 class LanguageMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

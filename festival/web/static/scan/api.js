@@ -31,6 +31,7 @@ async function call(token, method, path, body, timeoutMs) {
       headers: {
         authorization: `Bearer ${token}`,
         accept: "application/json",
+        "accept-language": document.documentElement.lang || "en", // ticket type names in the page's language
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
