@@ -246,6 +246,28 @@ async def test_time_windows_reentry_and_exits(app: Any, client: httpx.AsyncClien
     (admission,) = await Admission.select().where(Admission.checkin_list == park["id"])
     assert admission["entries"] == 2 and admission["inside"]
 
+    # Offline scans uploaded after a later online one are counted but do not undo it: inside is what
+    # the latest scan of the ticket made it.
+    async def inside() -> tuple[bool, int]:
+        (row,) = await Admission.select(Admission.inside, Admission.entries).where(Admission.checkin_list == park["id"])
+        return bool(row["inside"]), row["entries"]
+
+    async def offline(direction: str, at: dt.datetime) -> str:
+        body = {**_scan_body(festival_pass, park["id"], scanned_at=at.isoformat(), direction=direction)}
+        answer = await client.post(
+            "/api/v1/scan/batch", json={"scans": [{**body, "local_result": "admitted"}]}, headers=device
+        )
+        return str(answer.json()["results"][0]["result"])
+
+    assert (await _scan(client, device, festival_pass, park["id"], direction="exit"))["result"] == "exited"
+    exited_at = _now()
+    assert await offline("entry", exited_at - dt.timedelta(minutes=1)) == "admitted"  # before the exit
+    assert await inside() == (False, 3)  # still gone out
+    assert (await _scan(client, device, festival_pass, park["id"]))["result"] == "admitted"
+    assert await inside() == (True, 4)
+    assert await offline("exit", exited_at - dt.timedelta(seconds=30)) == "exited"  # before the last entry
+    assert await inside() == (True, 4)  # still in
+
     # A scan for a slot that ended long ago: the signed window (12 hours after the slot) ends it.
     await Slot.update(
         {Slot.starts_at: _now() - dt.timedelta(days=3), Slot.ends_at: _now() - dt.timedelta(days=3)}

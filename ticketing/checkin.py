@@ -135,13 +135,20 @@ _ADMISSION = (
     "SELECT id, first_device, first_nonce, first_at, first_gate, inside FROM ticketing_admission "
     "WHERE checkin_list = {} AND ticket = {}"
 )
+# Re-entry and exit change ``inside`` only when they are the latest event of the ticket: an offline
+# scan uploaded after a later scan is counted (entries) but does not undo what happened after it.
 _REENTER = (
-    "UPDATE ticketing_admission SET inside = {}, entries = entries + 1, last_at = {} "
+    "UPDATE ticketing_admission SET inside = (last_at IS NULL OR last_at <= {}), entries = entries + 1, "
+    "last_at = CASE WHEN last_at IS NULL OR last_at < {} THEN {} ELSE last_at END "
     "WHERE id = {} AND NOT inside RETURNING id"
 )
-_REENTER_ANY = "UPDATE ticketing_admission SET entries = entries + 1, last_at = {} WHERE id = {} RETURNING id"
+_REENTER_ANY = (
+    "UPDATE ticketing_admission SET entries = entries + 1, "
+    "last_at = CASE WHEN last_at IS NULL OR last_at < {} THEN {} ELSE last_at END WHERE id = {} RETURNING id"
+)
 _EXIT = (
-    "UPDATE ticketing_admission SET inside = {}, last_at = {} "
+    "UPDATE ticketing_admission SET inside = (last_at IS NOT NULL AND last_at > {}), "
+    "last_at = CASE WHEN last_at IS NULL OR last_at < {} THEN {} ELSE last_at END "
     "WHERE checkin_list = {} AND ticket = {} AND inside RETURNING id"
 )
 _EARLIER = (
@@ -282,7 +289,7 @@ async def _admit(
     if request.direction == "exit":
         if not list_rules.exit_scans:
             return replace(passed, result="exit_not_allowed")
-        out = await _fetch(_EXIT, False, moment, list_rules.id, ticket)
+        out = await _fetch(_EXIT, moment, moment, moment, list_rules.id, ticket)
         return replace(passed, result="exited" if out else "not_inside")
     if request.offline and request.local_result not in ("", "admitted"):
         # The gate turned this one away (its copy of the revocations or admissions said so): no
@@ -295,9 +302,9 @@ async def _admit(
     first = (await _fetch(_ADMISSION, list_rules.id, ticket))[0]
     if list_rules.reentry:
         if list_rules.exit_scans:
-            again = await _fetch(_REENTER, True, moment, first["id"])
+            again = await _fetch(_REENTER, moment, moment, moment, first["id"])
         else:
-            again = await _fetch(_REENTER_ANY, moment, first["id"])
+            again = await _fetch(_REENTER_ANY, moment, moment, first["id"])
         if again:
             return replace(admitted, detail={"reentry": True})
     first_at = _instant(first["first_at"])
