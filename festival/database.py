@@ -7,6 +7,7 @@ opened and closed in the app's lifespan). Every Piccolo table finds the engine t
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -191,3 +192,12 @@ def is_number_out_of_range(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.NumericValueOutOfRangeError):
         return True
     return isinstance(exc, OverflowError) and "SQLite INTEGER" in str(exc)
+
+
+def utc_instant(value: Any) -> dt.datetime | None:
+    """A timestamp read by plain SQL, as an aware UTC datetime: SQLite hands back text, PostgreSQL a
+    naive timestamp for ``… AT TIME ZONE 'UTC'`` (UTC, never the process's local time)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)

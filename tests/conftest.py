@@ -28,6 +28,8 @@ _DB_NAME = f"festival_test_{os.getpid()}_{secrets.token_hex(3)}"
 
 if TEST_DB == "postgres":
     os.environ["DATABASE_URL"] = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + _DB_NAME
+    # Enough connections that concurrency tests race for real (the production default is 4 a process).
+    os.environ.setdefault("DATABASE_POOL_SIZE", "24")
 elif TEST_DB == "sqlite":
     os.environ["DATABASE_URL"] = f"sqlite:///{_STATE / 'test.sqlite3'}"
 else:

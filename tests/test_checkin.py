@@ -17,6 +17,7 @@ import pytest
 
 from festival.auth import services as auth
 from festival.demo import DEMO_DOMAIN
+from festival.editions.services import json_value
 from schedule.demo import DEMO_ACTOR
 from schedule.tables import Slot
 from ticketing import catalogue, checkin, orders, payments, refunds, tickets
@@ -151,6 +152,9 @@ async def test_lists_devices_and_every_scan_result(app: Any, client: httpx.Async
     )
     assert in_english.json()["result"] == "admitted" and in_english.json()["ticket_type"] == "Pass"  # as asked
     assert (await _scan(client, device, concert, 999_999))["result"] == "wrong_list"  # not the device's list
+    latest = await Scan.select(Scan.checkin_list, Scan.detail).order_by(Scan.id, ascending=False).first()
+    assert latest is not None and latest["checkin_list"] is None  # counted on no list's numbers
+    assert json_value(latest["detail"])["list"] == 999_999
 
     # Revoked: the organiser refunds the second concert ticket.
     from ticketing.tables import Ticket
@@ -180,7 +184,8 @@ async def test_lists_devices_and_every_scan_result(app: Any, client: httpx.Async
     assert (await _scan(client, device, base64.b32encode(bytes(raw)).decode().rstrip("="), hall["id"]))[
         "result"
     ] == "unknown_key"
-    # Another edition's claim with the largest numbers a payload holds: refused, nothing of it in columns.
+    # A forged claim with the largest numbers a payload holds: no such edition's key; nothing of it in
+    # the record's columns.
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from ticketing import signing
@@ -188,18 +193,23 @@ async def test_lists_devices_and_every_scan_result(app: Any, client: httpx.Async
     far = signing.SigningKey(2**32 - 1, 1, Ed25519PrivateKey.generate())
     foreign = signing.sign(far, signing.Claim(1, 2**32 - 1, 2**32 - 1, 2**32 - 1, 0, 2**32 - 1))
     answer = await _scan(client, device, foreign, hall["id"])
-    assert answer["result"] == "other_edition" and answer["ticket"] is None
+    assert answer["result"] == "unknown_key" and answer["ticket"] is None
     for garbage in (concert[:-10], concert + "AAAA", os.urandom(40).hex(), "", "x" * 2000, "\x00\x01ÄÖ票"):
         answer = await _scan(client, device, garbage, hall["id"])
         assert answer["result"] == "unreadable" and answer["ticket"] is None
     oversized = await _scan(client, device, "A" * 100_000, hall["id"])
     assert oversized["result"] == "unreadable"  # recorded like any other scan
     too_big = await client.post("/api/v1/scan", json=_scan_body("A" * 2_000_000, hall["id"]), headers=device)
-    assert too_big.status_code == 413
+    assert too_big.status_code == 413 and too_big.json()["code"] == "request_too_large"
     bad_bodies = [{"nonce": "short"}, {"direction": "sideways"}, {"scanned_at": "yesterday"}, {"list": "hall"}]
-    for bad in [*bad_bodies, {"list": 3_000_000_000}]:
+    edges = [{"scanned_at": "0001-01-01T00:00:00+14:00"}, {"scanned_at": "9999-12-31T23:59:59-14:00"}]
+    for bad in [*bad_bodies, *edges, {"list": 3_000_000_000}]:
         response = await client.post("/api/v1/scan", json={**_scan_body(concert, hall["id"]), **bad}, headers=device)
         assert response.status_code in (400, 422), response.text
+    for edge in edges:
+        batch = {"scans": [{**_scan_body(concert, hall["id"]), **edge}]}
+        response = await client.post("/api/v1/scan/batch", json=batch, headers=device)
+        assert response.status_code == 400 and "out of range" in response.json()["detail"], response.text
     broken = await client.post(
         "/api/v1/scan", content=b"{not json", headers={**device, "content-type": "application/json"}
     )
@@ -300,6 +310,16 @@ async def test_nonces_devices_and_editions(app: Any, client: httpx.AsyncClient, 
     assert await Scan.count() == 2  # the repeat is the first scan's answer, not a new scan
 
     assert (await _scan(client, device, moi_pass, hall["id"]))["result"] == "other_edition"
+    # A forgery in Moi Helsinki's name is a forgery, not "a ticket of another event".
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ticketing import signing
+
+    moi_claim, _, _ = signing.read(moi_pass)
+    forger = signing.SigningKey(moi_claim.edition_id, moi_claim.key_id, Ed25519PrivateKey.generate())
+    forged = signing.sign(forger, moi_claim)
+    answer = await _scan(client, device, forged, hall["id"])
+    assert answer["result"] == "bad_signature" and answer["ticket"] is None
     assert (await _scan(client, device, moi_pass, moi_list["id"]))["result"] == "wrong_list"  # not its list
 
     # A device reads only its own edition: its package names only its lists and keys.
@@ -357,6 +377,10 @@ async def test_bad_lists_are_refused(app: Any, client: httpx.AsyncClient, demo: 
             f"/api/v1/editions/{HSF}/checkin-lists", json={"slug": "x", "name": "X", **body}, headers=organiser
         )
         assert response.status_code == 422 and response.json()["code"] == code, (body, response.text)
+    for edge in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        body = {"slug": "x", "name": "X", "ticket_types": ["pass"], "valid_from": edge}
+        response = await client.post(f"/api/v1/editions/{HSF}/checkin-lists", json=body, headers=organiser)
+        assert response.status_code == 400 and "valid_from is out of range" in response.text, response.text
     made = await _list(client, organiser, slug="x", name="X", ticket_types=["pass"])
     again = await client.post(
         f"/api/v1/editions/{HSF}/checkin-lists",
@@ -453,6 +477,41 @@ async def test_exactly_one_of_many_concurrent_scans_admits(app: Any, client: htt
     assert await Admission.count() == 3 and await Scan.count() == gates * 3
 
 
+async def test_one_nonce_sent_many_times_at_once(app: Any, client: httpx.AsyncClient, demo: Any) -> None:
+    """A device's retries arriving together: with one payload they all get the first answer and one
+    scan is recorded; with other tickets under the same nonce one is decided, the rest nonce_reused."""
+    settings = app.state.settings
+    await empty_shop()
+    slot_uid = await _shop()
+    organiser = await _bearer("organiser")
+    hall = await _list(client, organiser, slug="hall", name="Hall", slots=[slot_uid])
+    _, device = await _device(client, organiser, ["hall"])
+    copies = 20 if TEST_DB == "postgres" else 8
+    _, payloads = await _tickets(settings, HSF, "concert", copies)
+    answers: list[dict[str, Any]] = []
+
+    async def send(body: dict[str, Any]) -> None:
+        response = await client.post("/api/v1/scan", json=body, headers=device)
+        assert response.status_code == 200, response.text
+        answers.append(response.json())
+
+    retried = _scan_body(payloads[0], hall["id"])
+    async with anyio.create_task_group() as group:
+        for _ in range(copies):
+            group.start_soon(send, retried)
+    assert {(a["result"], a["scan"]) for a in answers} == {("admitted", answers[0]["scan"])}
+    assert await Scan.count() == 1 and await Admission.count() == 1
+
+    answers.clear()
+    shared = _scan_body(payloads[1], hall["id"])["nonce"]
+    async with anyio.create_task_group() as group:
+        for payload in payloads[1:]:
+            group.start_soon(send, {**_scan_body(payload, hall["id"]), "nonce": shared})
+    results = sorted(a["result"] for a in answers)
+    assert results == ["admitted"] + ["nonce_reused"] * (copies - 2), results
+    assert await Admission.count() == 2  # the first ticket and the one decided under the shared nonce
+
+
 async def test_a_device_sending_too_many_scans_is_slowed_down(db: Any, tmp_path: Path, demo: Any) -> None:
     from festival.app import create_app
 
@@ -475,6 +534,8 @@ async def test_a_device_sending_too_many_scans_is_slowed_down(db: Any, tmp_path:
         assert (
             await client.post("/api/v1/scan", json=_scan_body("garbage", hall["id"]), headers=other)
         ).status_code == 200
+        assert (await client.get("/api/v1/scan/sync", headers=device)).status_code == 429  # syncs count too
+        assert (await client.get("/api/v1/scan/sync", headers=other)).status_code == 200
         assert await Scan.count() == 6
 
 

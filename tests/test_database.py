@@ -80,11 +80,28 @@ async def test_pool_keeps_sessions_but_rolls_back_a_transaction_left_open(db: An
     async with pool.acquire() as connection:
         raw = connection._con  # the connection behind the pool's proxy
         await connection.execute("BEGIN")
-        await connection.execute("CREATE TEMP TABLE left_open (x int)")
-    async with pool.acquire() as connection:
-        if connection._con is raw:  # the same connection came back
-            assert not connection.is_in_transaction()
-    for _ in range(pool.get_size()):
-        async with pool.acquire() as connection:
-            assert not connection.is_in_transaction()
-            assert await connection.fetchval("SELECT to_regclass('pg_temp.left_open')") is None
+        await connection.execute("SET LOCAL application_name = 'left-open'")
+        assert raw.is_in_transaction()
+    assert not raw.is_closed() and not raw.is_in_transaction()  # rolled back as it went back
+    assert await raw.fetchval("SELECT current_setting('application_name')") != "left-open"
+
+
+def test_plain_sql_timestamps_are_utc_whatever_the_process_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``utc_instant``: a naive timestamp from plain SQL (PostgreSQL's ``AT TIME ZONE 'UTC'``, SQLite's
+    text) is UTC, also in a process whose local zone is Helsinki's (the dashboard's minutes were shifted)."""
+    import datetime as dt
+    import time
+
+    from festival.database import utc_instant
+
+    monkeypatch.setenv("TZ", "Europe/Helsinki")
+    time.tzset()
+    try:
+        noon = dt.datetime(2027, 2, 6, 12, 0, tzinfo=dt.UTC)
+        for read in (dt.datetime(2027, 2, 6, 12, 0), "2027-02-06 12:00:00", "2027-02-06T14:00:00+02:00", noon):
+            found = utc_instant(read)
+            assert found is not None and found.astimezone(dt.UTC) == noon, read
+        assert utc_instant(None) is None
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

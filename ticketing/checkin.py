@@ -2,10 +2,12 @@
 list however many gates scan it at the same moment.
 
 A scan is checked in this order (the first failing check is the result): the device's list;
-the payload (``unreadable``, ``other_edition``, ``unknown_key``, ``bad_signature``); the list's
-ticket types (``wrong_list``); the ticket (``unknown_ticket``, ``revoked``, ``unpaid``); the time
-(``not_yet_valid``, ``no_longer_valid``; entries only); then the admission itself: ``admitted`` or
-``already_admitted`` (entry), ``exited``, ``not_inside`` or ``exit_not_allowed`` (exit).
+the payload (``unreadable``, ``unknown_key``, ``bad_signature``, then ``other_edition``); the list's
+ticket types (``wrong_list``); the ticket (``unknown_ticket``; entries: ``revoked``, ``unpaid``);
+the time (``not_yet_valid``, ``no_longer_valid``; entries only); then the admission itself:
+``admitted`` or ``already_admitted`` (entry), ``exited``, ``not_inside`` or ``exit_not_allowed``
+(exit). A scan naming a list that is not the device's is recorded without a list (the id it sent is
+in its ``detail``), so no list's numbers count it.
 
 Exactly one of several gates scanning one ticket at once admits it: the admission is an ``INSERT …
 ON CONFLICT DO NOTHING`` on the unique (list, ticket) index, on PostgreSQL and SQLite alike, and
@@ -30,7 +32,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
-from festival.database import current_engine, is_unique_violation, write_transaction
+from festival.database import current_engine, is_unique_violation, utc_instant, write_transaction
 from festival.i18n import N_
 from ticketing import signing, ticket_keys
 from ticketing.checkin_lists import ListRules, rules
@@ -103,13 +105,6 @@ def _now() -> dt.datetime:
 async def _fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     rows = await current_engine().run_querystring(QueryString(sql, *args))
     return [dict(row) for row in rows or []]
-
-
-def _instant(value: Any) -> dt.datetime | None:
-    """A timestamp read by plain SQL (SQLite may hand back text)."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
 
 
 _PREVIOUS = (
@@ -223,19 +218,21 @@ async def _check_claim(
     list's ticket types. ``pass`` with the verified claim when its ticket is to be looked up."""
     list_rules = await rules(request.list_id) if request.list_id in device.lists else None
     if list_rules is None or list_rules.edition_id != device.edition_id:
-        return ScanResult("wrong_list", detail={"why": "not a list of this device"}), None, None
+        detail = {"why": "not a list of this device", "list": request.list_id}
+        return ScanResult("wrong_list", detail=detail), None, None
     try:
         claim, body, signature = signing.read(request.payload)
     except signing.InvalidTicket as exc:
         return ScanResult(exc.code, detail={"length": len(request.payload)}), list_rules, None
-    if claim.edition_id != device.edition_id:
-        # Nothing of an unverified claim goes into the record's columns (its numbers may be anything).
-        return ScanResult("other_edition", detail={"edition": claim.edition_id}), list_rules, None
+    # The signature before anything the claim says (a forgery naming another edition is a forgery).
     key = await ticket_keys.verifying_key(claim.edition_id, claim.key_id)
     try:
         signing.verify_read(claim, body, signature, lambda _edition, _key_id: key)
     except signing.InvalidTicket as exc:
         return ScanResult(exc.code), list_rules, None
+    if claim.edition_id != device.edition_id:
+        # A genuine ticket of another event: its numbers stay out of this edition's record.
+        return ScanResult("other_edition", detail={"edition": claim.edition_id}), list_rules, None
     claimed = ScanResult(
         "pass",
         ticket=claim.ticket_id,
@@ -256,18 +253,19 @@ def _check_ticket(
     list_rules: ListRules | None,
     moment: dt.datetime,
 ) -> ScanResult:
-    """The ticket's row (``unknown_ticket``, ``revoked``, ``unpaid``), then the time (entries only);
-    ``pass`` when the ticket may be admitted (or exit)."""
+    """The ticket's row (``unknown_ticket``; entries: ``revoked``, ``unpaid``), then the time (entries
+    only); ``pass`` when the ticket may be admitted (or exit: leaving is recorded at any time, also
+    for a ticket refunded while its holder was inside)."""
     if list_rules is None or ticket["t_type"] is None:
         return replace(claimed, result="unknown_ticket")
     if ticket["t_edition"] != list_rules.edition_id or ticket["t_type"] != claimed.ticket_type:
         return replace(claimed, result="unknown_ticket")
+    if request.direction == "exit":
+        return claimed
     if ticket["t_status"] != "valid":
         return replace(claimed, result="revoked")
     if ticket["order_status"] not in PAID:
         return replace(claimed, result="unpaid" if ticket["order_status"] == "pending" else "revoked")
-    if request.direction == "exit":
-        return claimed  # leaving is recorded at any time
     start, end = list_rules.window(claim.ticket_type_id, (_unix(claim.valid_from), _unix(claim.valid_until)))
     if moment < start:
         return replace(claimed, result="not_yet_valid", detail={"from": start.isoformat()})
@@ -295,7 +293,7 @@ async def _admit(
         # The gate turned this one away (its copy of the revocations or admissions said so): no
         # admission, whatever the server would have said; the record keeps both.
         result = request.local_result if request.local_result in REASONS else "not_admitted_offline"
-        return replace(passed, result=result, detail={"server": "admitted"})
+        return replace(passed, result=result, detail={"server_would": "admit"})
     admitted = replace(passed, result="admitted", admitted_at=moment, admitted_gate=gate)
     if await _fetch(_ADMIT, list_rules.id, ticket, device.id, request.nonce, moment, gate, True, moment):
         return admitted
@@ -307,7 +305,7 @@ async def _admit(
             again = await _fetch(_REENTER_ANY, moment, moment, first["id"])
         if again:
             return replace(admitted, detail={"reentry": True})
-    first_at = _instant(first["first_at"])
+    first_at = utc_instant(first["first_at"])
     if request.offline and first_at is not None and moment < first_at:
         # This offline scan came first: it keeps the admission, the one recorded before is the duplicate.
         await _fetch(_EARLIER, device.id, request.nonce, moment, gate, first["id"], moment)
@@ -369,9 +367,10 @@ async def _record(
 ) -> ScanResult:
     """Write the scan down (in the caller's transaction, or its own) and return ``outcome`` with its id."""
     conflict = outcome.conflict or (request.offline and request.local_result == "admitted" and outcome.result not in OK)
+    list_id = request.list_id if request.list_id in device.lists else None
     (row,) = await _fetch(
         _RECORD,
-        *(device.edition_id, device.id, request.list_id, outcome.ticket, outcome.ticket_type, request.nonce, digest),
+        *(device.edition_id, device.id, list_id, outcome.ticket, outcome.ticket_type, request.nonce, digest),
         *(request.direction, request.gate or device.gate, request.scanned_at, received, outcome.result),
         *(request.offline, conflict, json.dumps(_detail(request, outcome))),
     )
@@ -387,7 +386,7 @@ def _from_row(row: dict[str, Any]) -> ScanResult:
         ticket=row["ticket"],
         ticket_type=row["ticket_type"],
         type_name=detail.get("type_name", ""),
-        admitted_at=_instant(detail.get("admitted_at")),
+        admitted_at=utc_instant(detail.get("admitted_at")),
         admitted_gate=detail.get("admitted_gate", ""),
         scan=int(row["id"]),
         conflict=bool(row["conflict"]),

@@ -155,7 +155,11 @@ class ScanController(Controller):
     async def sync(
         self, device: NamedDependency[GateDevice], request: Request[Any, Any, Any]
     ) -> checkin_sync.SyncPackage:
-        """Names in the language the request asks for (Accept-Language), else the edition's first."""
+        """Names in the language the request asks for (Accept-Language), else the edition's first. The
+        heaviest call of a device: it counts as a sixtieth of the device's rate limit a minute (ten
+        scans at the default 600), so a device may sync once a second at most."""
+        limiter = scan_limiter(request)
+        await limiter.count(device.id, max(1, limiter.per_minute // 60))
         return await checkin_sync.package(device, language_asked(request))
 
     @post("/", opt=DEVICE, status_code=200, summary="Decide a scan (every result is a 200)")

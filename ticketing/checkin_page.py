@@ -46,7 +46,8 @@ class CheckinPageController(Controller):
     ) -> Template:
         """The dashboard (organisers; its numbers refresh every few seconds), lists and devices."""
         context = await checkin_view.checkin_page(actor, edition, lang)
-        return Template("checkin/dashboard.html", context=context | {"saved": saved, "revoked": revoked})
+        context |= {"saved": saved, "revoked": revoked}
+        return Template("checkin/dashboard.html", context=context, headers=NO_STORE)  # live numbers
 
     @post("/devices", opt=CHECKIN_STAFF, status_code=200)
     async def pair(

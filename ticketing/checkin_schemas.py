@@ -21,6 +21,15 @@ Direction = Literal["entry", "exit"]
 ListId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1, description="a check-in list's id (the sync package's)")]
 
 
+def _in_range(**instants: dt.datetime | None) -> None:
+    """Every instant can be told in UTC (year 1 at +14:00 cannot): a 400 naming it, not a crash later."""
+    for name, value in instants.items():
+        try:
+            _ = value and value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError(f"{name} is out of range") from None
+
+
 class CheckinListIn(msgspec.Struct, forbid_unknown_fields=True):
     slug: Slug
     name: Annotated[Text, msgspec.Meta(min_length=1, max_length=200)]
@@ -33,6 +42,9 @@ class CheckinListIn(msgspec.Struct, forbid_unknown_fields=True):
     valid_until: Instant | None = None
     reentry: bool = False
     exit_scans: bool = False
+
+    def __post_init__(self) -> None:
+        _in_range(valid_from=self.valid_from, valid_until=self.valid_until)
 
 
 class CheckinListOut(msgspec.Struct):
@@ -82,6 +94,9 @@ class ScanIn(msgspec.Struct, forbid_unknown_fields=True):
     direction: Direction = "entry"
     gate: Annotated[Text, msgspec.Meta(max_length=80)] = ""
 
+    def __post_init__(self) -> None:
+        _in_range(scanned_at=self.scanned_at)
+
 
 class OfflineScanIn(msgspec.Struct, forbid_unknown_fields=True):
     payload: str
@@ -92,6 +107,9 @@ class OfflineScanIn(msgspec.Struct, forbid_unknown_fields=True):
     gate: Annotated[Text, msgspec.Meta(max_length=80)] = ""
     offline: bool = True
     local_result: Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{0,30}$")] = ""
+
+    def __post_init__(self) -> None:
+        _in_range(scanned_at=self.scanned_at)
 
 
 class ScanBatchIn(msgspec.Struct, forbid_unknown_fields=True):

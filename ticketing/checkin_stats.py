@@ -22,7 +22,7 @@ import msgspec
 from piccolo.querystring import QueryString
 
 from festival.auth.principal import Principal
-from festival.database import current_engine
+from festival.database import current_engine, utc_instant
 from festival.editions.services import edition_row, json_value
 from ticketing.checkin import OK, PAID, REASONS
 from ticketing.checkin_lists import rules
@@ -108,14 +108,6 @@ def _now() -> dt.datetime:
 async def _fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     rows = await current_engine().run_querystring(QueryString(sql, *args))
     return [dict(row) for row in rows or []]
-
-
-def _instant(value: Any) -> dt.datetime | None:
-    """A timestamp read by plain SQL: SQLite hands back text (UTC, as Piccolo stores it)."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = dt.datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
 def _minute_of(column: str) -> str:
@@ -211,7 +203,7 @@ async def _scan_counts(edition_id: int, since: dt.datetime) -> _ScanCounts:
             gates = counts.at_gates.setdefault(row["checkin_list"], {})
             gates[row["gate"]] = gates.get(row["gate"], 0) + n
         scans, last = counts.devices.get(row["device"], (0, None))
-        at = _instant(row["last_at"])
+        at = utc_instant(row["last_at"])
         counts.devices[row["device"]] = (scans + n, max(at, last) if at and last else at or last)
         if row["result"] == "admitted":
             counts.admitted += n
@@ -257,7 +249,7 @@ async def _per_minute(edition_id: int, since: dt.datetime, current: dt.datetime)
     """Every minute from ``since`` to ``current`` (both included), empty ones too."""
     counts: dict[dt.datetime, tuple[int, int]] = {}
     for row in await _fetch(_PER_MINUTE.format(minute=_minute_of(_MOMENT)), edition_id, since):
-        minute = _instant(row["minute"])
+        minute = utc_instant(row["minute"])
         if minute is not None:
             counts[minute.astimezone(dt.UTC)] = (int(row["n"]), int(row["admitted"] or 0))
     minutes = []

@@ -36,6 +36,7 @@ from ticketing.tables import TicketKey
 
 SEALING_INFO = b"festival ticket key sealing v1"
 PUBLIC_KEYS_TTL_S = 10.0  # how long a process trusts its copy of an edition's public keys
+MAX_EDITION_ID = 2**31 - 1  # editions' ids are 32-bit signed integers (PostgreSQL serial)
 
 
 class SealedElsewhere(FestivalError):
@@ -188,12 +189,17 @@ async def _load_verifying(edition_id: int) -> dict[int, Ed25519PublicKey]:
         k.key_id: Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(k.public_key + "="))
         for k in await public_keys(edition_id)
     }
+    if len(_public_cache) > 1000:  # forged payloads may name any edition: keep the cache bounded
+        _public_cache.clear()
     _public_cache[edition_id] = (time.monotonic(), keys)
     return keys
 
 
 async def verifying_key(edition_id: int, key_id: int) -> Ed25519PublicKey | None:
-    """One verifying key, re-read when this process has not seen that key id yet (a rotation)."""
+    """One verifying key, re-read when this process has not seen that key id yet (a rotation).
+    None for an edition id no edition can have (a payload holds 32 bits; the ids are 31)."""
+    if not 0 < edition_id <= MAX_EDITION_ID:
+        return None
     keys = await verifying_keys(edition_id)
     cached = _public_cache.get(edition_id)
     # Re-read at most once a second: forged payloads naming random key ids must not each cost a query.

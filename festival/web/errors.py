@@ -41,6 +41,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    413: "request_too_large",
     429: "too_many_requests",
 }
 
@@ -63,6 +64,9 @@ def _classify(exc: Exception) -> tuple[int, str, str, dict[str, Any], dict[str, 
             code = "csrf_failed"
             detail = "the form has expired or did not come from this site; reload the page and try again"
         return status, code, detail, {}, dict(exc.headers or {})
+    if isinstance(exc, OverflowError) and "date" in str(exc):
+        # A date at the edge of the calendar that cannot be moved to UTC or stored (year 1 at +14:00).
+        return 400, "invalid_request", "a date or time in the request is out of range", {}, {}
     if is_number_out_of_range(exc):
         # A number the database cannot hold (an id past 32 or 64 bits): it names nothing.
         return 404, "not_found", "no such record: a number in the request is out of range", {}, {}

@@ -1,7 +1,9 @@
 // A ticket's QR payload and the offline decision (docs/checkin.md): the same checks, in the same
 // order and with the same result codes, as the server's ticketing/checkin.py, from the offline
-// package alone (which cannot tell unknown_ticket or unpaid: the server does when the scan is
-// uploaded). Pure functions but for WebCrypto, so a benchmark can import them too.
+// package alone, with two differences: another edition's ticket is refused before its signature is
+// checked (the device holds its own edition's keys only), and unknown_ticket and unpaid cannot be
+// told (unpaid tickets are among the package's revoked ids; the server decides again when the scan
+// is uploaded). Pure functions but for WebCrypto, so a benchmark can import them too.
 
 export const VERSION = 2;
 export const PAYLOAD_CHARS = 140;
@@ -143,20 +145,22 @@ export async function decide({ pkg, keys, listId, direction, text, known, now })
   if (!list) return outcome("wrong_list");
   if (!read) return outcome("unreadable");
   const claim = read.claim;
-  // Before the key, as the server does (the device holds its own edition's keys only).
+  // Before the key: the device holds its own edition's keys only (the server, holding every
+  // edition's, checks the signature first).
   if (claim.editionId !== pkg.edition.id) return outcome("other_edition");
   const key = keys.get(claim.keyId);
   if (!key) return outcome("unknown_key");
   if (!(await verifySignature(key, read))) return outcome("bad_signature");
-  if (revokedIn(pkg).has(claim.ticketId)) return outcome("revoked");
   if (!list.ticket_types.includes(claim.ticketTypeId)) return outcome("wrong_list");
   const admission = known.get(`${list.id}:${claim.ticketId}`);
   if (direction === "exit") {
-    // Leaving is recorded at any time: no window.
+    // Leaving is recorded at any time, also for a ticket refunded while its holder was inside.
     if (!list.exit_scans) return outcome("exit_not_allowed");
     if (!admission || !admission.inside) return outcome("not_inside");
     return outcome("exited");
   }
+  // The package's revoked ids hold refunded, cancelled and unpaid tickets alike.
+  if (revokedIn(pkg).has(claim.ticketId)) return outcome("revoked");
   const [from, until] = windowOf(pkg, list, claim);
   const at = now / 1000;
   if (at < from) return outcome("not_yet_valid");
