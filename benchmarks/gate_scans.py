@@ -687,7 +687,8 @@ STATEMENTS = [  # (label, how the SQL starts)
     ("PG COMMIT", "COMMIT"),
     ("PG pool reset (asyncpg's default; the app turns it off)", "SELECT pg_advisory_unlock_all"),
 ]
-REDIS_LIMIT = "Redis rate limit (a pipeline: MULTI INCRBY EXPIRE EXEC)"
+REDIS_LIMIT = "Redis rate limit (a pipeline)"
+REDIS_SCRIPT = "Redis rate limit (EVALSHA of the counting script)"
 
 
 class RoundTrips:
@@ -751,7 +752,8 @@ class RoundTrips:
             try:
                 return await command(self_, *args, **kwargs)
             finally:
-                trips.note(f"Redis {args[0] if args else '?'}", started)
+                name = str(args[0]) if args else "?"
+                trips.note(REDIS_SCRIPT if name.upper() == "EVALSHA" else f"Redis {name}", started)
 
         connection.execute, connection._execute = counted_execute, counted_execute_args
         pipeline.execute, redis.execute_command = counted_pipeline, counted_command
@@ -954,7 +956,7 @@ def anatomy_lines(rows: list[AnatomyRow]) -> list[str]:
             f"  wall p50 {percentile(r.wall_ms, 50):5.2f} ms  cpu p50 {percentile(r.cpu_ms, 50):5.2f} ms"
             f"  round trips {sum(r.calls.values()) / r.scans:4.1f}, awaited {waits:4.2f} ms a scan"
         )
-    labels = [label for label, _ in STATEMENTS] + [REDIS_LIMIT]
+    labels = [label for label, _ in STATEMENTS] + [REDIS_SCRIPT, REDIS_LIMIT]
     labels += sorted({k for r in rows for k in r.calls} - set(labels))
     head = "round trips per scan (mean ms each)"
     lines.append("")
