@@ -181,3 +181,24 @@ def test_a_sealed_number_opens_only_for_its_person_and_key() -> None:
     for key, context in (("k" * 40, b"passport:2"), ("j" * 40, b"passport:1")):
         with pytest.raises(sealing.UnsealFailed):
             sealing.unseal(key, b"festival passport number v1", context, sealed)
+
+
+async def test_editing_a_performers_members_keeps_people_logistics_still_holds(
+    logistics: httpx.AsyncClient, organiser: httpx.AsyncClient
+) -> None:
+    members = {"members": [{"display_name": "Chen Mei", "role": "guzheng"}, {"display_name": "Gao Yu"}]}
+    _ok(await organiser.patch("/api/v1/performers/li-na-erhu", json=members))
+    people = _ok(await logistics.get("/api/v1/performers/li-na-erhu"))["members"]
+    assert [m["display_name"] for m in people] == ["Chen Mei", "Gao Yu"]
+    from festival.tables import Person
+
+    chen = await Person.select(Person.id).where(Person.display_name == "Chen Mei").first()
+    await _delegation(logistics)
+    _ok(await logistics.post(f"{BASE}/delegations/beijing-2027/people", json={"person": chen["id"]}), 201)
+    # The organiser replaces the member list: Gao Yu (held by nothing else) goes, Chen Mei stays for logistics.
+    _ok(await organiser.patch("/api/v1/performers/li-na-erhu", json={"members": []}))
+    assert await Person.exists().where(Person.id == chen["id"])
+    assert not await Person.exists().where(Person.display_name == "Gao Yu")
+    assert [m["display_name"] for m in _ok(await logistics.get(f"{BASE}/delegations/beijing-2027"))["members"]] == [
+        "Chen Mei"
+    ]
