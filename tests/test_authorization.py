@@ -566,6 +566,7 @@ TABLE.extend(
             "---Y---Y",
         ),
         Row("edition:passport", "GET", _LOGI + "/passport-reads", _LOGI_ROUTE + "/passport-reads", "---Y---Y"),
+        Row("edition:logistics", "GET", "/hsf-2027/manage/logistics", "/{edition:str}/manage/logistics", "-Y-Y---Y"),
         # Another edition's logistics: hsf-2027's coordinator has no role in moi-helsinki-2027.
         Row(
             "edition:logistics",

@@ -231,3 +231,64 @@ async def test_visas_and_entry_documents(http: httpx.AsyncClient, people: list[i
     assert (await http.post(f"{BASE}/documents", json={**visa, "status": "lost"})).status_code == 400
     listed = _ok(await http.get(f"{BASE}/documents", params={"person": people[0]}))
     assert [(d["display_name"], d["status"], d["valid_until"]) for d in listed] == [("Li Na", "issued", "2027-02-28")]
+
+
+async def test_moi_helsinki_in_beijing_uses_its_own_zone_and_keeps_its_people_apart(
+    app: Any, http: httpx.AsyncClient, people: list[int]
+) -> None:
+    token = (await auth.issue_token(None, f"moi-organiser@{DEMO_DOMAIN}", "tests")).secret
+    moi = "/api/v1/editions/moi-helsinki-2027/logistics"
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"authorization": f"Bearer {token}"}
+    ) as organiser:
+        _ok(await organiser.post(f"{moi}/delegations", json={"slug": "helsinki", "name": "Helsinki group"}), 201)
+        passport = {"surname": "VIRTANEN", "given_names": "AINO", "nationality": "FIN"}
+        aino = _ok(
+            await organiser.post(
+                f"{moi}/delegations/helsinki/people", json={"display_name": "Aino", "passport": passport}
+            ),
+            201,
+        )["id"]
+        hotel = _ok(await organiser.post(f"{moi}/hotels", json={"slug": "peninsula", "name": "Peninsula"}), 201)
+        assert hotel["time_zone"] == "Asia/Shanghai"  # the edition's zone
+        ride = {"pickup": "2027-09-10T16:00", "pickup_place": "Hotel", "dropoff_place": "798 Art District"}
+        transfer = _ok(await organiser.post(f"{moi}/transfers", json=ride), 201)
+        assert transfer["pickup_local"] == "2027-09-10T16:00:00+08:00"
+        visa = {"person": aino, "kind": "entry_basis", "document_type": "visa-free entry (30 days)", "status": "issued"}
+        _ok(await organiser.post(f"{moi}/documents", json=visa), 201)
+        # People of another edition's delegations are not this edition's to name.
+        _problem(
+            await organiser.post(
+                f"{moi}/legs",
+                json={
+                    **_flight("AY51", "HEL", "PEK", "2027-09-08T23:55", "2027-09-09T14:20"),
+                    "passengers": [people[0]],
+                },
+            ),
+            422,
+            "unknown_person",
+        )
+        _problem(await organiser.get(f"{moi}/people/{people[0]}"), 404, "person_not_found")
+    # And hsf-2027's coordinator reaches neither that edition nor its people through hsf-2027.
+    assert (await http.get(f"{moi}/people")).status_code == 403
+    _problem(await http.get(f"{BASE}/people/{aino}"), 404, "person_not_found")
+    _problem(await http.get(f"{BASE}/people/{aino}/passport-number"), 404, "person_not_found")
+    member = {"display_name": "Someone", "performer": "no-such-performer"}
+    _problem(await http.post(f"{BASE}/delegations/beijing-2027/people", json=member), 422, "unknown_performer")
+
+
+async def test_the_coordinators_page_shows_local_times_plus_one_and_tbd(
+    app: Any, http: httpx.AsyncClient, people: list[int]
+) -> None:
+    overnight = _flight("AY51", "HEL", "PEK", "2027-02-15T23:55", "2027-02-16T14:20", passengers=people[:1])
+    _ok(await http.post(f"{BASE}/legs", json=overnight), 201)
+    _ok(await http.post(f"{BASE}/legs", json={**overnight, "number": "AY57", "arrival": None}), 201)
+    page = await http.get("/hsf-2027/manage/logistics")
+    assert page.status_code == 200, page.text
+    assert "2027-02-15 23:55 EET" in page.text and "2027-02-16 14:20 CST" in page.text
+    assert "<strong>+1</strong>" in page.text and "TBD" in page.text and "Li Na" in page.text
+    zh = await http.get("/hsf-2027/manage/logistics", params={"lang": "zh"})
+    assert "待定" in zh.text and "护照姓名" in zh.text
+    token = (await auth.issue_token(None, f"performer@{DEMO_DOMAIN}", "tests")).secret
+    refused = await http.get("/hsf-2027/manage/logistics", headers={"authorization": f"Bearer {token}"})
+    assert refused.status_code == 403 and "Li Na" not in refused.text
