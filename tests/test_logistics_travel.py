@@ -292,3 +292,15 @@ async def test_the_coordinators_page_shows_local_times_plus_one_and_tbd(
     token = (await auth.issue_token(None, f"performer@{DEMO_DOMAIN}", "tests")).secret
     refused = await http.get("/hsf-2027/manage/logistics", headers={"authorization": f"Bearer {token}"})
     assert refused.status_code == 403 and "Li Na" not in refused.text
+
+
+async def test_ids_past_32_bits_are_a_4xx_not_a_500(http: httpx.AsyncClient, people: list[int]) -> None:
+    huge = 2**40
+    for response in (
+        await http.get(f"{BASE}/legs/{huge}"),
+        await http.get(f"{BASE}/people/{huge}"),
+        await http.post(f"{BASE}/documents", json={"person": huge, "kind": "visa"}),
+        await http.post(f"{BASE}/legs", json={"mode": "road", "passengers": [huge]}),
+        await http.post(f"{BASE}/transfers", json={"leg": huge, "dropoff_place": "Hotel"}),
+    ):
+        assert 400 <= response.status_code < 500, response.text

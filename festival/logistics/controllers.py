@@ -5,9 +5,11 @@ nothing here (their own itineraries come with issue 5 point 8)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from festival.auth import guards
 from festival.auth.principal import Principal
@@ -20,6 +22,7 @@ LOGISTICS = {"access": "edition:logistics"}
 LOGISTICS_GUARD = [guards.edition_role(Role.LOGISTICS, Role.ORGANISER)]
 PASSPORT = {"access": "edition:passport"}
 PASSPORT_GUARD = [guards.edition_role(Role.LOGISTICS)]
+PathId = Annotated[int, Parameter(ge=1, le=s.MAX_ID)]
 BASE = "/api/v1/editions/{edition:str}/logistics"
 TAGS = ["Logistics"]
 
@@ -74,7 +77,7 @@ class DelegationController(Controller):
         self,
         edition: FromPath[str],
         slug: FromPath[str],
-        person_id: FromPath[int],
+        person_id: PathId,
         data: JSONBody[s.MembershipIn],
         actor: NamedDependency[Principal],
     ) -> s.PersonOut:
@@ -82,7 +85,7 @@ class DelegationController(Controller):
 
     @delete("/{slug:str}/people/{person_id:int}", opt=LOGISTICS, summary="Take a person out of a delegation")
     async def remove_member(
-        self, edition: FromPath[str], slug: FromPath[str], person_id: FromPath[int], actor: NamedDependency[Principal]
+        self, edition: FromPath[str], slug: FromPath[str], person_id: PathId, actor: NamedDependency[Principal]
     ) -> None:
         await delegations.remove_member(actor, edition, slug, person_id)
 
@@ -98,7 +101,7 @@ class PeopleController(Controller):
 
     @get("/{person_id:int}", opt=LOGISTICS, summary="One person")
     async def get_person(
-        self, edition: FromPath[str], person_id: FromPath[int], actor: NamedDependency[Principal]
+        self, edition: FromPath[str], person_id: PathId, actor: NamedDependency[Principal]
     ) -> s.PersonOut:
         return await delegations.get_person(actor, edition, person_id)
 
@@ -106,7 +109,7 @@ class PeopleController(Controller):
     async def update_person(
         self,
         edition: FromPath[str],
-        person_id: FromPath[int],
+        person_id: PathId,
         data: JSONBody[s.PersonIn],
         actor: NamedDependency[Principal],
     ) -> s.PersonOut:
@@ -122,7 +125,7 @@ class PeopleController(Controller):
     async def set_passport_number(
         self,
         edition: FromPath[str],
-        person_id: FromPath[int],
+        person_id: PathId,
         data: JSONBody[s.PassportNumberIn],
         actor: NamedDependency[Principal],
         settings: NamedDependency[Settings],
@@ -138,7 +141,7 @@ class PeopleController(Controller):
     async def read_passport_number(
         self,
         edition: FromPath[str],
-        person_id: FromPath[int],
+        person_id: PathId,
         actor: NamedDependency[Principal],
         settings: NamedDependency[Settings],
     ) -> s.PassportNumberOut:
@@ -152,7 +155,7 @@ class PassportReadController(Controller):
 
     @get("/", opt=PASSPORT, summary="Who read passport numbers, newest first (logistics coordinators)")
     async def read_log(
-        self, edition: FromPath[str], actor: NamedDependency[Principal], person: FromQuery[int | None] = None
+        self, edition: FromPath[str], actor: NamedDependency[Principal], person: FromQuery[s.RowId | None] = None
     ) -> list[s.PassportReadOut]:
         return await passports.read_log(actor, edition, person)
 
@@ -173,21 +176,17 @@ class TravelLegController(Controller):
         return await travel.create_leg(actor, edition, data)
 
     @get("/{leg_id:int}", opt=LOGISTICS, summary="One travel leg")
-    async def get_leg(
-        self, edition: FromPath[str], leg_id: FromPath[int], actor: NamedDependency[Principal]
-    ) -> s.LegOut:
+    async def get_leg(self, edition: FromPath[str], leg_id: PathId, actor: NamedDependency[Principal]) -> s.LegOut:
         return await travel.get_leg(actor, edition, leg_id)
 
     @put("/{leg_id:int}", opt=LOGISTICS, summary="Replace a travel leg (pickups that follow it move)")
     async def update_leg(
-        self, edition: FromPath[str], leg_id: FromPath[int], data: JSONBody[s.LegIn], actor: NamedDependency[Principal]
+        self, edition: FromPath[str], leg_id: PathId, data: JSONBody[s.LegIn], actor: NamedDependency[Principal]
     ) -> s.LegOut:
         return await travel.update_leg(actor, edition, leg_id, data)
 
     @delete("/{leg_id:int}", opt=LOGISTICS, summary="Remove a travel leg")
-    async def delete_leg(
-        self, edition: FromPath[str], leg_id: FromPath[int], actor: NamedDependency[Principal]
-    ) -> None:
+    async def delete_leg(self, edition: FromPath[str], leg_id: PathId, actor: NamedDependency[Principal]) -> None:
         await travel.delete_leg(actor, edition, leg_id)
 
 
@@ -208,7 +207,7 @@ class TransferController(Controller):
 
     @get("/{transfer_id:int}", opt=LOGISTICS, summary="One transfer")
     async def get_transfer(
-        self, edition: FromPath[str], transfer_id: FromPath[int], actor: NamedDependency[Principal]
+        self, edition: FromPath[str], transfer_id: PathId, actor: NamedDependency[Principal]
     ) -> s.TransferOut:
         return await transfers.get_transfer(actor, edition, transfer_id)
 
@@ -216,7 +215,7 @@ class TransferController(Controller):
     async def update_transfer(
         self,
         edition: FromPath[str],
-        transfer_id: FromPath[int],
+        transfer_id: PathId,
         data: JSONBody[s.TransferIn],
         actor: NamedDependency[Principal],
     ) -> s.TransferOut:
@@ -224,7 +223,7 @@ class TransferController(Controller):
 
     @delete("/{transfer_id:int}", opt=LOGISTICS, summary="Remove a transfer")
     async def delete_transfer(
-        self, edition: FromPath[str], transfer_id: FromPath[int], actor: NamedDependency[Principal]
+        self, edition: FromPath[str], transfer_id: PathId, actor: NamedDependency[Principal]
     ) -> None:
         await transfers.delete_transfer(actor, edition, transfer_id)
 
@@ -266,16 +265,14 @@ class StayController(Controller):
     async def update_room(
         self,
         edition: FromPath[str],
-        room_id: FromPath[int],
+        room_id: PathId,
         data: JSONBody[s.RoomIn],
         actor: NamedDependency[Principal],
     ) -> s.RoomOut:
         return await stays.update_room(actor, edition, room_id, data)
 
     @delete("/rooms/{room_id:int}", opt=LOGISTICS, summary="Cancel a room booking")
-    async def delete_room(
-        self, edition: FromPath[str], room_id: FromPath[int], actor: NamedDependency[Principal]
-    ) -> None:
+    async def delete_room(self, edition: FromPath[str], room_id: PathId, actor: NamedDependency[Principal]) -> None:
         await stays.delete_room(actor, edition, room_id)
 
 
@@ -286,7 +283,7 @@ class DocumentController(Controller):
 
     @get("/", opt=LOGISTICS, summary="Visas, invitation letters and entry bases (?person= for one person)")
     async def list_documents(
-        self, edition: FromPath[str], actor: NamedDependency[Principal], person: FromQuery[int | None] = None
+        self, edition: FromPath[str], actor: NamedDependency[Principal], person: FromQuery[s.RowId | None] = None
     ) -> list[s.DocumentOut]:
         return await documents.list_documents(actor, edition, person)
 
@@ -300,7 +297,7 @@ class DocumentController(Controller):
     async def update_document(
         self,
         edition: FromPath[str],
-        document_id: FromPath[int],
+        document_id: PathId,
         data: JSONBody[s.DocumentIn],
         actor: NamedDependency[Principal],
     ) -> s.DocumentOut:
@@ -308,7 +305,7 @@ class DocumentController(Controller):
 
     @delete("/{document_id:int}", opt=LOGISTICS, summary="Remove a travel document")
     async def delete_document(
-        self, edition: FromPath[str], document_id: FromPath[int], actor: NamedDependency[Principal]
+        self, edition: FromPath[str], document_id: PathId, actor: NamedDependency[Principal]
     ) -> None:
         await documents.delete_document(actor, edition, document_id)
 

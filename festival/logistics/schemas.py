@@ -24,7 +24,9 @@ Name = Annotated[str, msgspec.Meta(max_length=200)]
 Short = Annotated[str, msgspec.Meta(max_length=80)]
 Phone = Annotated[str, msgspec.Meta(max_length=40)]
 Notes = Annotated[str, msgspec.Meta(max_length=5000)]
-PersonId = Annotated[int, msgspec.Meta(ge=1)]
+MAX_ID = 2**31 - 1  # the id columns' range: a larger id is no row (400), not a database error
+RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+PersonId = RowId
 LocalTime = Annotated[str, msgspec.Meta(max_length=40, description="local wall time, ISO 8601 (offset only if needed)")]
 
 
@@ -208,7 +210,7 @@ class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
     the place and zone default to the leg's arrival end, the passengers to the leg's."""
 
     dropoff_place: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    leg: int | None = None
+    leg: RowId | None = None
     pickup: LocalTime | None = None
     pickup_place: Name = ""
     pickup_zone: str | None = None
