@@ -202,3 +202,28 @@ async def test_editing_a_performers_members_keeps_people_logistics_still_holds(
     assert [m["display_name"] for m in _ok(await logistics.get(f"{BASE}/delegations/beijing-2027"))["members"]] == [
         "Chen Mei"
     ]
+
+
+async def test_people_left_in_no_delegation_or_performer_are_erased_with_their_data(
+    logistics: httpx.AsyncClient,
+) -> None:
+    from festival.logistics.tables import LegPassenger, Passport, TravelDocument
+    from festival.tables import Person
+
+    li, wang = await _delegation(logistics, LI_NA, WANG)
+    _ok(await logistics.post(f"{BASE}/delegations", json={"slug": "orchestra", "name": "Orchestra"}), 201)
+    _ok(await logistics.post(f"{BASE}/delegations/orchestra/people", json={"person": wang}), 201)
+    assert (await logistics.put(f"{BASE}/people/{li}/passport-number", json={"number": "E12345678"})).status_code == 204
+    visa = {"person": li, "kind": "visa", "document_type": "Schengen C"}
+    _ok(await logistics.post(f"{BASE}/documents", json=visa), 201)
+    leg = {"mode": "air", "from_code": "PKX", "to_code": "HEL", "passengers": [li, wang]}
+    leg_id = _ok(await logistics.post(f"{BASE}/legs", json=leg), 201)["id"]
+    assert (await logistics.delete(f"{BASE}/delegations/beijing-2027/people/{li}")).status_code == 204
+    assert not await Person.exists().where(Person.id == li)
+    assert await Passport.count().where(Passport.person == li) == 0
+    assert await TravelDocument.count() == 0
+    assert [p["person"] for p in _ok(await logistics.get(f"{BASE}/legs/{leg_id}"))["passengers"]] == [wang]
+    # Wang is still in the orchestra: deleting the delegation keeps him.
+    assert (await logistics.delete(f"{BASE}/delegations/beijing-2027")).status_code == 204
+    assert await Person.exists().where(Person.id == wang)
+    assert await LegPassenger.count() == 1

@@ -20,7 +20,7 @@ from festival.logistics.common import edition, edition_people, now
 from festival.logistics.names import check_nationality, check_passport_name
 from festival.logistics.tables import Delegation, DelegationMember, Passport
 from festival.people.services import check_email
-from festival.tables import Performer, Person
+from festival.tables import Performer, PerformerMember, Person
 
 
 async def _delegation(edition_id: int, slug: str) -> Delegation:
@@ -172,11 +172,32 @@ async def update_delegation(actor: Principal, edition_slug: str, slug: str, data
     return await get_delegation(actor, edition_slug, data.slug)
 
 
+async def _erase_unlinked(person_ids: list[int]) -> None:
+    """Erase the people now in no delegation and no performer: nothing could reach their personal
+    data any more (passport, documents, travel). Deleting the ``Person`` cascades to all of it."""
+    if not person_ids:
+        return
+    linked = {
+        r["person"]
+        for r in await DelegationMember.select(DelegationMember.person).where(DelegationMember.person.is_in(person_ids))
+    } | {
+        r["person"]
+        for r in await PerformerMember.select(PerformerMember.person).where(PerformerMember.person.is_in(person_ids))
+    }
+    unlinked = [p for p in person_ids if p not in linked]
+    if unlinked:
+        await Person.delete().where(Person.id.is_in(unlinked))
+
+
 async def delete_delegation(actor: Principal, edition_slug: str, slug: str) -> None:
-    """The delegation and its memberships go; the people stay (they may be in other delegations)."""
+    """The delegation and its memberships go; its people stay if another delegation or a performer
+    still has them, and are erased otherwise (``_erase_unlinked``)."""
     ed = await edition(edition_slug, actor)
     row = await _delegation(ed["id"], slug)
-    await Delegation.delete().where(Delegation.id == row.id)
+    async with Delegation._meta.db.transaction():
+        members = await DelegationMember.select(DelegationMember.person).where(DelegationMember.delegation == row.id)
+        await Delegation.delete().where(Delegation.id == row.id)
+        await _erase_unlinked([m["person"] for m in members])
 
 
 async def _performer_id(slug: str | None) -> int | None:
@@ -283,7 +304,8 @@ async def update_membership(
 
 
 async def remove_member(actor: Principal, edition_slug: str, slug: str, person_id: int) -> None:
-    """The person leaves the delegation (and stops being its head); the person's data stays."""
+    """The person leaves the delegation (and stops being its head). A person then in no delegation and
+    no performer is erased with their passport, documents and places on legs, transfers and rooms."""
     ed = await edition(edition_slug, actor)
     delegation = await _delegation(ed["id"], slug)
     async with Delegation._meta.db.transaction():
@@ -296,6 +318,7 @@ async def remove_member(actor: Principal, edition_slug: str, slug: str, person_i
             raise NotFound(f"person {person_id} is not in {slug!r}", code="person_not_found")
         if delegation.head == person_id:
             await Delegation.update({Delegation.head: None}).where(Delegation.id == delegation.id)
+        await _erase_unlinked([person_id])
 
 
 async def _person_outs(edition_id: int, person_ids: list[int]) -> list[s.PersonOut]:
