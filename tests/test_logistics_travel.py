@@ -269,6 +269,9 @@ async def test_moi_helsinki_in_beijing_uses_its_own_zone_and_keeps_its_people_ap
             "unknown_person",
         )
         _problem(await organiser.get(f"{moi}/people/{people[0]}"), 404, "person_not_found")
+        # Nor can they be pulled in by id (ids are guessable): only performers' members or own people.
+        pull = await organiser.post(f"{moi}/delegations/helsinki/people", json={"person": people[0]})
+        _problem(pull, 422, "unknown_person")
     # And hsf-2027's coordinator reaches neither that edition nor its people through hsf-2027.
     assert (await http.get(f"{moi}/people")).status_code == 403
     _problem(await http.get(f"{BASE}/people/{aino}"), 404, "person_not_found")

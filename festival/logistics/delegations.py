@@ -249,8 +249,11 @@ def _membership_fields(role: str, phone: str) -> dict[str, Any]:
 async def add_member(actor: Principal, edition_slug: str, slug: str, data: s.MemberIn) -> s.PersonOut:
     """Add a new person (with ``display_name`` …) or an existing one (``person``) to the delegation.
 
-    Errors: ``person_or_details`` (both or neither given), ``unknown_person``, ``already_member``,
-    ``invalid_passport_name`` and the other field checks, all before anything is written.
+    A known person is a performer's member or someone already in one of this edition's delegations:
+    ids of other editions' people are ``unknown_person`` (ids are guessable; their data is not ours).
+    Errors: ``person_or_details`` (both given), ``name_required``, ``unknown_person``,
+    ``already_member``, ``invalid_passport_name`` and the other field checks, all before anything
+    is written.
     """
     ed = await edition(edition_slug, actor)
     delegation = await _delegation(ed["id"], slug)
@@ -267,8 +270,14 @@ async def add_member(actor: Principal, edition_slug: str, slug: str, data: s.Mem
     if data.person is None:
         person_fields = _person_fields(data.display_name, data.name_zh, data.email)
         passport = _passport_fields(data.passport) if data.passport else None
-    elif not await Person.exists().where(Person.id == data.person):
-        raise ValidationFailed(f"person: no person {data.person}", code="unknown_person")
+    elif not (
+        await PerformerMember.exists().where(PerformerMember.person == data.person)
+        or data.person in await edition_people(ed["id"])
+    ):
+        raise ValidationFailed(
+            f"person: no person {data.person} among the performers' members or this edition's delegations",
+            code="unknown_person",
+        )
     async with Delegation._meta.db.transaction():
         person_id = data.person
         if person_id is None:
