@@ -36,6 +36,8 @@ from festival.auth.throttle import create_throttle
 from festival.editions import controllers as edition_controllers
 from festival.health import HealthController
 from festival.jobs import JobQueue, create_queue
+from festival.logistics import controllers as logistics_controllers
+from festival.logistics import page as logistics_page
 from festival.people import controllers as people_controllers
 from festival.settings import Settings, load_settings
 from festival.web import deps
@@ -138,6 +140,8 @@ def create_app(
             *auth_controllers.CONTROLLERS,
             *edition_controllers.CONTROLLERS,
             *people_controllers.CONTROLLERS,
+            *logistics_controllers.CONTROLLERS,
+            *logistics_page.CONTROLLERS,
             *schedule_controllers.CONTROLLERS,
             *schedule_manage.CONTROLLERS,
             *schedule_pages.CONTROLLERS,

@@ -22,5 +22,6 @@ APP_REGISTRY = AppRegistry(
         "festival.piccolo_app",
         "schedule.piccolo_app",
         "ticketing.piccolo_app",
+        "festival.logistics.piccolo_app",
     ]
 )

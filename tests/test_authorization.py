@@ -30,6 +30,8 @@ KNOWN_ACCESS = {
     "device",
     "superuser",
     "admin",
+    "edition:logistics",
+    "edition:passport",
 }
 
 
@@ -502,6 +504,79 @@ TABLE = [
     Row("admin", "PATCH", "/admin/api/tables/festival_partner/{caisa_id}/", "/admin", "-------Y", {"city": "Helsinki"}),
     Row("admin", "GET", "/admin/api/tables/festival_membership/", "/admin", "-------Y"),
 ]
+
+# Logistics (issue 5): organisers and logistics coordinators of the edition; passport numbers and their
+# read log for logistics coordinators alone. Bodies and ids that do not exist: past the guard, a 4xx.
+_LOGI = "/api/v1/editions/hsf-2027/logistics"
+_LOGI_ROUTE = "/api/v1/editions/{edition:str}/logistics"
+_LOGI_ROWS: list[tuple[str, str, str, Any]] = [
+    # method, path under /logistics, route under /logistics, body
+    ("GET", "/delegations", "/delegations", None),
+    ("POST", "/delegations", "/delegations", {"slug": "authz", "name": "", "head": 999999}),
+    ("GET", "/delegations/nope", "/delegations/{slug:str}", None),
+    ("PUT", "/delegations/nope", "/delegations/{slug:str}", {"slug": "nope", "name": "Nope"}),
+    ("DELETE", "/delegations/nope", "/delegations/{slug:str}", None),
+    ("POST", "/delegations/nope/people", "/delegations/{slug:str}/people", {"display_name": "X"}),
+    ("PUT", "/delegations/nope/people/999999", "/delegations/{slug:str}/people/{person_id:int}", {}),
+    ("DELETE", "/delegations/nope/people/999999", "/delegations/{slug:str}/people/{person_id:int}", None),
+    ("GET", "/people", "/people", None),
+    ("GET", "/people/999999", "/people/{person_id:int}", None),
+    ("PUT", "/people/999999", "/people/{person_id:int}", {"display_name": "X"}),
+    ("GET", "/legs", "/legs", None),
+    ("POST", "/legs", "/legs", {"mode": "air", "from_code": "XXX", "to_code": "HEL"}),
+    ("GET", "/legs/999999", "/legs/{leg_id:int}", None),
+    ("PUT", "/legs/999999", "/legs/{leg_id:int}", {"mode": "air", "from_code": "PKX", "to_code": "HEL"}),
+    ("DELETE", "/legs/999999", "/legs/{leg_id:int}", None),
+    ("GET", "/transfers", "/transfers", None),
+    ("POST", "/transfers", "/transfers", {"dropoff_place": "Hotel", "leg": 999999}),
+    ("GET", "/transfers/999999", "/transfers/{transfer_id:int}", None),
+    ("PUT", "/transfers/999999", "/transfers/{transfer_id:int}", {"dropoff_place": "Hotel"}),
+    ("DELETE", "/transfers/999999", "/transfers/{transfer_id:int}", None),
+    ("GET", "/hotels", "/hotels", None),
+    ("POST", "/hotels", "/hotels", {"slug": "authz", "name": "", "time_zone": "Nowhere/Else"}),
+    ("PUT", "/hotels/nope", "/hotels/{slug:str}", {"slug": "nope", "name": "Nope"}),
+    ("DELETE", "/hotels/nope", "/hotels/{slug:str}", None),
+    ("POST", "/hotels/nope/rooms", "/hotels/{slug:str}/rooms", {}),
+    ("PUT", "/rooms/999999", "/rooms/{room_id:int}", {}),
+    ("DELETE", "/rooms/999999", "/rooms/{room_id:int}", None),
+    ("GET", "/documents", "/documents", None),
+    ("POST", "/documents", "/documents", {"person": 999999, "kind": "visa"}),
+    ("PUT", "/documents/999999", "/documents/{document_id:int}", {"person": 999999, "kind": "visa"}),
+    ("DELETE", "/documents/999999", "/documents/{document_id:int}", None),
+]
+TABLE.extend(
+    Row("edition:logistics", method, _LOGI + path, _LOGI_ROUTE + route, "-Y-Y---Y", body)
+    for method, path, route, body in _LOGI_ROWS
+)
+TABLE.extend(
+    [
+        Row(
+            "edition:passport",
+            "PUT",
+            _LOGI + "/people/999999/passport-number",
+            _LOGI_ROUTE + "/people/{person_id:int}/passport-number",
+            "---Y---Y",
+            {"number": "E12345678"},
+        ),
+        Row(
+            "edition:passport",
+            "GET",
+            _LOGI + "/people/999999/passport-number",
+            _LOGI_ROUTE + "/people/{person_id:int}/passport-number",
+            "---Y---Y",
+        ),
+        Row("edition:passport", "GET", _LOGI + "/passport-reads", _LOGI_ROUTE + "/passport-reads", "---Y---Y"),
+        Row("edition:logistics", "GET", "/hsf-2027/manage/logistics", "/{edition:str}/manage/logistics", "-Y-Y---Y"),
+        # Another edition's logistics: hsf-2027's coordinator has no role in moi-helsinki-2027.
+        Row(
+            "edition:logistics",
+            "GET",
+            "/api/v1/editions/moi-helsinki-2027/logistics/legs",
+            _LOGI_ROUTE + "/legs",
+            "--Y----Y",
+        ),
+    ]
+)
 
 
 # Public routes may only read, except signing in and out and a visitor's personal calendar.

@@ -9,7 +9,7 @@ from piccolo.conf.apps import Finder
 pytestmark = pytest.mark.anyio
 
 
-@pytest.mark.parametrize("app_name", ["festival", "schedule", "ticketing"])
+@pytest.mark.parametrize("app_name", ["festival", "schedule", "ticketing", "logistics"])
 async def test_every_table_change_has_a_migration(app_name: str) -> None:
     app_config = Finder().get_app_config(app_name)
     statements = await AutoMigrationManager(auto_input="y").get_alter_statements(app_config=app_config)

@@ -15,17 +15,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from festival import sealing
 from festival.database import is_unique_violation, write_transaction
 from festival.editions.services import edition_row
 from festival.errors import FestivalError, NotFound
@@ -60,28 +56,19 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@functools.cache
-def _sealer(secret_key: str) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=SEALING_INFO).derive(secret_key.encode())
-    return AESGCM(key)
-
-
 def _context(edition_id: int, key_id: int) -> bytes:
     return f"ticket-key:{edition_id}:{key_id}".encode()
 
 
 def seal(secret_key: str, edition_id: int, key_id: int, private: Ed25519PrivateKey) -> str:
-    nonce = os.urandom(12)
-    seed = private.private_bytes_raw()
-    return b64(nonce + _sealer(secret_key).encrypt(nonce, seed, _context(edition_id, key_id)))
+    return sealing.seal(secret_key, SEALING_INFO, _context(edition_id, key_id), private.private_bytes_raw())
 
 
 @functools.lru_cache(maxsize=256)
 def unseal(secret_key: str, edition_id: int, key_id: int, sealed: str) -> Ed25519PrivateKey:
-    raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
     try:
-        seed = _sealer(secret_key).decrypt(raw[:12], raw[12:], _context(edition_id, key_id))
-    except InvalidTag:
+        seed = sealing.unseal(secret_key, SEALING_INFO, _context(edition_id, key_id), sealed)
+    except sealing.UnsealFailed:
         raise SealedElsewhere(
             f"the ticket key {key_id} of edition {edition_id} was sealed under another SECRET_KEY: restore it, "
             "or run `festival ticket-keys rotate` for the edition",

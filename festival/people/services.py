@@ -92,8 +92,25 @@ async def get_performer(slug: str, lang: str | None = None) -> s.PerformerOut:
     return _out(row, (await members_of([row.id]))[row.id], lang)
 
 
+async def _held_elsewhere(person_ids: list[int]) -> set[int]:
+    """The people some other table still points at (a delegation, a travel leg …): found through the
+    registered tables' foreign keys, so the core needs to know none of the parts built on it."""
+    from piccolo.conf.apps import Finder
+
+    held: set[int] = set()
+    for table in Finder().get_table_classes():
+        if table is PerformerMember:
+            continue
+        for column in table._meta.foreign_key_columns:
+            if column._foreign_key_meta.resolved_references is Person:
+                rows = await table.select(column).where(column.is_in(person_ids))
+                held |= {r[column._meta.name] for r in rows}
+    return held
+
+
 async def _replace_members(performer_id: int, members: list[s.MemberIn]) -> None:
-    """Members are edited as a whole list: the old links (and people only this performer had) go."""
+    """Members are edited as a whole list: the old links go, and the people only this performer had
+    (in no other performer, and nowhere else such as a logistics delegation)."""
     old = await PerformerMember.select(PerformerMember.person).where(PerformerMember.performer == performer_id)
     await PerformerMember.delete().where(PerformerMember.performer == performer_id)
     old_people = [r["person"] for r in old]
@@ -105,6 +122,9 @@ async def _replace_members(performer_id: int, members: list[s.MemberIn]) -> None
             )
         }
         orphans = [p for p in old_people if p not in still_linked]
+        if orphans:
+            held = await _held_elsewhere(orphans)
+            orphans = [p for p in orphans if p not in held]
         if orphans:
             await Person.delete().where(Person.id.is_in(orphans))
     for m in members:
