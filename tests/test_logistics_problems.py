@@ -361,3 +361,39 @@ async def test_who_may_read_the_problems(app: Any, demo: Any, logistics: httpx.A
         assert (await anonymous.get(f"{BASE}/problems")).status_code == 401
     bad = await logistics.get(f"{BASE}/problems?lead_days=-1")
     assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_list_reads_in_a_fixed_number_of_queries(
+    logistics: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from festival.logistics.tables import TravelLeg
+
+    engine_type = type(TravelLeg._meta.db)  # the engine has __slots__: count on its class
+    original = engine_type.run_querystring
+    seen: list[str] = []
+
+    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(querystring))
+        return await original(self, querystring, *args, **kwargs)
+
+    monkeypatch.setattr(engine_type, "run_querystring", counting)
+
+    async def queries() -> int:
+        seen.clear()
+        _ok(await logistics.get(f"{BASE}/problems"))
+        return len(seen)
+
+    li, wang = await _people(logistics)
+    await _clean_trip(logistics, li, wang)
+    small = await queries()
+    assert small >= 12  # the reads of read_facts are counted (the edition and the caller come on top)
+    # Five more people, each with a leg, a pickup, a room and a visa: no query more.
+    for i in range(5):
+        person = {"display_name": f"Dancer {i}", "performer": "li-na-erhu"}
+        pid = _ok(await logistics.post(f"{BASE}/delegations/beijing-2027/people", json=person), 201)["id"]
+        leg = await _leg(logistics, direction="inbound", from_code="PKX", to_code="HEL", passengers=[pid])
+        _ok(await logistics.post(f"{BASE}/transfers", json={"leg": leg, "dropoff_place": "Hotel"}), 201)
+        _ok(await logistics.post(f"{BASE}/hotels/torni/rooms", json={"label": f"4{i}", "occupants": [pid]}), 201)
+        _ok(await logistics.post(f"{BASE}/documents", json={"person": pid, "kind": "visa"}), 201)
+    assert len(await _problems(logistics, li, wang)) == 0
+    assert await queries() == small

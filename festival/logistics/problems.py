@@ -646,7 +646,7 @@ def _group(rows: list[dict[str, Any]], owner: str) -> dict[int, tuple[int, ...]]
 
 
 async def read_facts(edition_id: int, lang: str, languages: list[str]) -> Facts:
-    """Everything the checks need for one edition, in eleven queries whatever its size."""
+    """Everything the checks need for one edition, in twelve queries whatever its size."""
     members = await DelegationMember.select(
         DelegationMember.person, DelegationMember.person.display_name, DelegationMember.performer
     ).where(DelegationMember.delegation.is_in(Delegation.select(Delegation.id).where(Delegation.edition == edition_id)))
