@@ -58,11 +58,12 @@ from festival.logistics.tables import (
     TravelLeg,
 )
 from festival.tables import PerformerMember
+from schedule.feeds import ITINERARY_KINDS
 from schedule.tables import ItemPerformer, Slot
 
 ARRIVAL_BUFFER = dt.timedelta(hours=3)
 DEFAULT_LEAD_DAYS = 14
-SLOT_KINDS = ("public", "soundcheck", "rehearsal")  # where performers must be there in person
+SLOT_KINDS = ITINERARY_KINDS  # public, soundcheck, rehearsal: where performers must be there in person
 VALIDITY_KINDS = ("visa", "entry_basis")  # documents whose validity must cover the stay
 
 STATUSES = {"needed": N_("needed"), "requested": N_("requested"), "refused": N_("refused")}
