@@ -397,3 +397,29 @@ async def test_the_list_reads_in_a_fixed_number_of_queries(
         _ok(await logistics.post(f"{BASE}/documents", json={"person": pid, "kind": "visa"}), 201)
     assert len(await _problems(logistics, li, wang)) == 0
     assert await queries() == small
+
+
+async def test_slots_reach_a_person_through_their_performers_member_list(
+    app: Any, logistics: httpx.AsyncClient
+) -> None:
+    from festival.tables import Person
+
+    async with await _client(app, "organiser") as organiser:
+        members = {"members": [{"display_name": "Chen Mei", "role": "guzheng"}]}
+        _ok(await organiser.patch("/api/v1/performers/li-na-erhu", json=members))
+    chen = (await Person.select(Person.id).where(Person.display_name == "Chen Mei").first())["id"]
+    _ok(await logistics.post(f"{BASE}/delegations", json={"slug": "beijing-2027", "name": "Beijing"}), 201)
+    # Added by id with no performer on the membership: her slots come from the member list.
+    _ok(await logistics.post(f"{BASE}/delegations/beijing-2027/people", json={"person": chen}), 201)
+    slots = await _li_na_slots()
+    landing = slots[0]["starts_at"] + dt.timedelta(minutes=30)
+    body = {"direction": "inbound", "number": "CA911", "from_code": "PKX", "to_code": "HEL", "passengers": [chen]}
+    await _leg(logistics, **body, departure=_wall(landing - dt.timedelta(hours=9), BJS), arrival=_wall(landing, HEL))
+    late = [p for p in await _problems(logistics, chen) if p["kind"] == "on_stage_before_arrival"]
+    assert slots[0]["id"] in {p["slots"][0] for p in late}
+    assert all(p["people"] == [{"person": chen, "display_name": "Chen Mei"}] for p in late)
+    # Cancelled slots are left out.
+    async with await _client(app, "organiser") as organiser:
+        for slot in {p["slots"][0] for p in late}:
+            _ok(await organiser.patch(f"/api/v1/editions/hsf-2027/slots/{slot}", json={"status": "cancelled"}))
+    assert not [p for p in await _problems(logistics, chen) if p["kind"] == "on_stage_before_arrival"]
