@@ -76,7 +76,7 @@ class Problem(msgspec.Struct):
     local at its place, ``anchor`` the row on the coordinators' page."""
 
     kind: str
-    severity: str
+    severity: Severity
     check: str  # the check that found it (for ``unknown``: the check that could not be made)
     message: str
     people: list[s.PassengerOut] = []
@@ -208,7 +208,7 @@ class _Finder:
 
 @dataclass(slots=True)
 class _Stay:
-    """A person's known ends of the stay; ``*_tbd`` when an inbound/outbound leg's time is unknown."""
+    """A person's inbound and outbound legs; the ends of the stay are None while a time is TBD."""
 
     inbound: list[LegFacts] = field(default_factory=list)
     outbound: list[LegFacts] = field(default_factory=list)
