@@ -543,6 +543,7 @@ _LOGI_ROWS: list[tuple[str, str, str, Any]] = [
     ("POST", "/documents", "/documents", {"person": 999999, "kind": "visa"}),
     ("PUT", "/documents/999999", "/documents/{document_id:int}", {"person": 999999, "kind": "visa"}),
     ("DELETE", "/documents/999999", "/documents/{document_id:int}", None),
+    ("GET", "/problems", "/problems", None),
 ]
 TABLE.extend(
     Row("edition:logistics", method, _LOGI + path, _LOGI_ROUTE + route, "-Y-Y---Y", body)

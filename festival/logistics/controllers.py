@@ -9,12 +9,12 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
 from festival.auth import guards
 from festival.auth.principal import Principal
 from festival.auth.roles import Role
-from festival.logistics import delegations, documents, passports, stays, transfers, travel
+from festival.logistics import delegations, documents, passports, problems, stays, transfers, travel
 from festival.logistics import schemas as s
 from festival.settings import Settings
 
@@ -310,6 +310,21 @@ class DocumentController(Controller):
         await documents.delete_document(actor, edition, document_id)
 
 
+class ProblemController(Controller):
+    path = f"{BASE}/problems"
+    tags = TAGS
+    guards = LOGISTICS_GUARD
+
+    @get("/", opt=LOGISTICS, summary="The problems list: clashes, gaps and unknowns (TBD) of the logistics")
+    async def list_problems(
+        self,
+        edition: FromPath[str],
+        actor: NamedDependency[Principal],
+        lead_days: Annotated[int, QueryParameter(ge=0, le=365)] = problems.DEFAULT_LEAD_DAYS,
+    ) -> list[problems.Problem]:
+        return await problems.list_problems(actor, edition, lead_days)
+
+
 CONTROLLERS = [
     DelegationController,
     PeopleController,
@@ -318,4 +333,5 @@ CONTROLLERS = [
     TransferController,
     StayController,
     DocumentController,
+    ProblemController,
 ]

@@ -1,4 +1,4 @@
-"""The coordinators' overview page, ``/{edition}/manage/logistics``: delegations and their people,
+"""The coordinators' overview page, ``/{edition}/manage/logistics``: the problems list, delegations and their people,
 travel legs with each end's local time (``+1`` for a later day), transfers, rooms and documents, all
 read through the same services as the JSON API (read only: changes go through the API for now)."""
 
@@ -16,7 +16,7 @@ from festival.auth import guards
 from festival.auth.principal import Principal
 from festival.auth.roles import Role
 from festival.i18n import N_, gettext, localize
-from festival.logistics import delegations, documents, stays, transfers, travel
+from festival.logistics import delegations, documents, problems, stays, transfers, travel
 from festival.logistics.common import edition
 
 LABELS = {
@@ -32,6 +32,9 @@ LABELS = {
     "visa": N_("visa"),
     "invitation_letter": N_("invitation letter"),
     "entry_basis": N_("entry basis"),
+    "error": N_("error"),
+    "warning": N_("warning"),
+    "unknown": N_("unknown"),
 }
 
 
@@ -52,6 +55,7 @@ async def overview(actor: Principal, edition_slug: str, lang: str) -> dict[str, 
     return {
         "edition": ed,
         "edition_name": localize(ed["names"], lang),
+        "problems": await problems.list_problems(actor, edition_slug),
         "delegations": await delegations.list_delegations(actor, edition_slug),
         "legs": await travel.list_legs(actor, edition_slug),
         "transfers": await transfers.list_transfers(actor, edition_slug),
