@@ -17,8 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from piccolo.apps.user.tables import BaseUser
+from piccolo.columns.combination import WhereRaw
 
 from festival.auth.principal import Principal
+from festival.auth.services import normalise_email
 from festival.database import is_unique_violation
 from festival.errors import Conflict, NotFound, ValidationFailed
 from festival.logistics import privacy_schemas as p
@@ -56,8 +58,9 @@ async def link_account(actor: Principal, edition_slug: str, person_id: int, data
     ``account_taken`` (the account is already another person's)."""
     ed = await edition(edition_slug, actor)
     await _check_person(ed["id"], person_id)
-    email = data.email.strip().lower()
-    account = await BaseUser.select(BaseUser.id, BaseUser.email).where(BaseUser.email.ilike(email)).first()
+    account = (
+        await BaseUser.select(BaseUser.id, BaseUser.email).where(BaseUser.email == normalise_email(data.email)).first()
+    )
     if account is None:
         raise ValidationFailed(f"email: no account signs in as {data.email!r}", code="unknown_account")
     taken = await AccountLink.exists().where((AccountLink.account == account["id"]) & (AccountLink.person != person_id))
@@ -140,7 +143,7 @@ async def _delete_people(person_ids: Iterable[int]) -> None:
     rows = await Person.select(Person.email).where(Person.id.is_in(ids))
     addresses = sorted({r["email"].strip().lower() for r in rows if r["email"].strip()})
     for address in addresses:
-        await EmailMessage.delete().where(EmailMessage.to_address.ilike(address))
+        await EmailMessage.delete().where(WhereRaw("lower(to_address) = {}", address))
     await Person.delete().where(Person.id.is_in(ids))
 
 
