@@ -37,7 +37,9 @@ from festival.editions import controllers as edition_controllers
 from festival.health import HealthController
 from festival.jobs import JobQueue, create_queue
 from festival.logistics import controllers as logistics_controllers
+from festival.logistics import my_page as logistics_my_page
 from festival.logistics import page as logistics_page
+from festival.logistics import privacy_controllers as logistics_privacy
 from festival.people import controllers as people_controllers
 from festival.settings import Settings, load_settings
 from festival.web import deps
@@ -142,6 +144,8 @@ def create_app(
             *people_controllers.CONTROLLERS,
             *logistics_controllers.CONTROLLERS,
             *logistics_page.CONTROLLERS,
+            *logistics_privacy.CONTROLLERS,
+            *logistics_my_page.CONTROLLERS,
             *schedule_controllers.CONTROLLERS,
             *schedule_manage.CONTROLLERS,
             *schedule_pages.CONTROLLERS,

@@ -55,6 +55,8 @@ class Edition(Table, tablename="festival_edition"):
     # Minimum minutes a performer needs between slots at two different venues (travel, costume).
     venue_change_min = Integer(default=30)
     updated_at = Timestamptz()
+    # After this day the edition's personal logistics data is erased (festival.logistics.privacy); NULL: kept.
+    retention_until = Date(null=True, default=None)
 
 
 class Venue(Table, tablename="festival_venue"):

@@ -32,6 +32,7 @@ KNOWN_ACCESS = {
     "admin",
     "edition:logistics",
     "edition:passport",
+    "edition:performer",
 }
 
 
@@ -576,6 +577,40 @@ TABLE.extend(
             _LOGI_ROUTE + "/legs",
             "--Y----Y",
         ),
+    ]
+)
+
+# Privacy (issue 5 point 9): a performer's own trip (the demo performer's account is linked to no one:
+# 404 past the guard), account links and erasure for organisers and coordinators, fees and the
+# retention date for organisers alone.
+TABLE.extend(
+    Row("edition:logistics", method, _LOGI + path, _LOGI_ROUTE + route, "-Y-Y---Y", body)
+    for method, path, route, body in [
+        ("GET", "/people/999999/account", "/people/{person_id:int}/account", None),
+        ("PUT", "/people/999999/account", "/people/{person_id:int}/account", {"email": "nobody@example.org"}),
+        ("DELETE", "/people/999999/account", "/people/{person_id:int}/account", None),
+        ("DELETE", "/people/999999/personal-data", "/people/{person_id:int}/personal-data", None),
+        ("GET", "/erasures", "/erasures", None),
+    ]
+)
+TABLE.extend(
+    Row("edition:organiser", method, _LOGI + path, _LOGI_ROUTE + route, "-Y-----Y", body)
+    for method, path, route, body in [
+        ("GET", "/fees", "/fees", None),
+        (
+            "PUT",
+            "/delegations/nope/people/999999/fee",
+            "/delegations/{slug:str}/people/{person_id:int}/fee",
+            {"fee_minor": 100, "currency": "EUR"},
+        ),
+        ("DELETE", "/delegations/nope/people/999999/fee", "/delegations/{slug:str}/people/{person_id:int}/fee", None),
+        ("PUT", "/retention", "/retention", {"retention_until": "1999-01-01"}),
+    ]
+)
+TABLE.extend(
+    [
+        Row("edition:performer", "GET", _LOGI + "/me", _LOGI_ROUTE + "/me", "------YY"),
+        Row("edition:performer", "GET", "/hsf-2027/my/itinerary", "/{edition:str}/my/itinerary", "------YY"),
     ]
 )
 

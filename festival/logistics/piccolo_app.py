@@ -5,10 +5,13 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from festival.logistics.tables import (
+    AccountLink,
     Delegation,
     DelegationMember,
+    Erasure,
     Hotel,
     LegPassenger,
+    MemberFee,
     Passport,
     PassportRead,
     Room,
@@ -37,6 +40,9 @@ APP_CONFIG = AppConfig(
         Room,
         RoomOccupant,
         TravelDocument,
+        AccountLink,
+        MemberFee,
+        Erasure,
     ],
     migration_dependencies=["festival.piccolo_app", "schedule.piccolo_app"],
     commands=[],

@@ -193,3 +193,42 @@ class TravelDocument(Table, tablename="logistics_travel_document"):
     valid_until = Date(null=True, default=None)
     notes = Text(default="")
     updated_at = Timestamptz()
+
+
+class AccountLink(Table, tablename="logistics_account_link"):
+    """Which sign-in account is which person: a performer sees their own itinerary through it.
+    One account per person and one person per account (unique indexes in the SQL migration)."""
+
+    id: Serial
+
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade)
+    account = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade)
+    linked_at = Timestamptz()
+
+
+class MemberFee(Table, tablename="logistics_member_fee"):
+    """The fee agreed with a delegation member (integer minor units and an ISO 4217 currency).
+    Organisers alone read and write it; one per membership (unique index in the SQL migration)."""
+
+    id: Serial
+
+    member = ForeignKey(references=DelegationMember, on_delete=OnDelete.cascade)
+    fee_minor = Integer()
+    currency = Varchar(length=3)
+    updated_at = Timestamptz()
+
+
+class Erasure(Table, tablename="logistics_erasure"):
+    """What an erasure removed, as anonymous counts only: no person id, no name (issue 5 point 9).
+    ``reason``: ``request`` (a coordinator erased a person) or ``retention`` (the edition's date passed)."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    reason = Varchar(length=12)
+    erased_on = Date()
+    people = Integer(default=0)
+    legs = Integer(default=0)
+    transfers = Integer(default=0)
+    rooms = Integer(default=0)
+    documents = Integer(default=0)
