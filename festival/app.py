@@ -38,6 +38,7 @@ from festival.health import HealthController
 from festival.jobs import JobQueue, create_queue
 from festival.logistics import controllers as logistics_controllers
 from festival.logistics import page as logistics_page
+from festival.logistics import rider_controllers
 from festival.people import controllers as people_controllers
 from festival.settings import Settings, load_settings
 from festival.web import deps
@@ -142,6 +143,7 @@ def create_app(
             *people_controllers.CONTROLLERS,
             *logistics_controllers.CONTROLLERS,
             *logistics_page.CONTROLLERS,
+            *rider_controllers.CONTROLLERS,
             *schedule_controllers.CONTROLLERS,
             *schedule_manage.CONTROLLERS,
             *schedule_pages.CONTROLLERS,
