@@ -134,6 +134,8 @@ async def test_demo_data_twice_changes_nothing(db: Any) -> None:
         "transfers": 3,
         "rooms": 7,
         "travel_documents": 12,
+        "riders": 2,
+        "dietary_needs": 2,
     }
     counts = [await t.count() for t in tables]
     stamps = await Edition.select(Edition.slug, Edition.updated_at).order_by(Edition.slug)

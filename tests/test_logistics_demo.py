@@ -16,9 +16,11 @@ from festival.demo import DEMO_DOMAIN, load_demo
 from festival.logistics.tables import (
     Delegation,
     DelegationMember,
+    DietaryNeed,
     Hotel,
     LegPassenger,
     Passport,
+    Rider,
     Room,
     RoomOccupant,
     Transfer,
@@ -43,6 +45,8 @@ TABLES = (
     Room,
     RoomOccupant,
     TravelDocument,
+    Rider,
+    DietaryNeed,
 )
 
 
@@ -74,6 +78,7 @@ async def test_the_demo_logistics_load_once(full_demo: Any) -> None:
         "rooms": 7,
     }
     assert full_demo.created["travel_documents"] == 12
+    assert (full_demo.created["riders"], full_demo.created["dietary_needs"]) == (2, 2)
     counts = [await t.count() for t in TABLES]
     again = await load_demo()
     assert not again.changed, again.created
@@ -118,6 +123,20 @@ async def test_beijing_delegation_flies_daxing_to_helsinki(admin: httpx.AsyncCli
     assert hotel["name"] == "Original Sokos Hotel Presidentti" and hotel["time_zone"] == "Europe/Helsinki"
     assert sorted(p["display_name"] for r in hotel["rooms"] for p in r["occupants"]) == sorted(members)
     assert {(r["check_in"], r["check_out"], r["nights"]) for r in hotel["rooms"]} == {("2027-02-03", "2027-02-15", 12)}
+
+    riders = {r["performer"]: r for r in _ok(await admin.get(f"{HSF}/riders"))}
+    assert set(riders) == {"beijing-youth-orchestra", "beijing-kungfu-troupe"}
+    assert riders["beijing-youth-orchestra"]["notes"]["power"] == {
+        "outlets": 6,
+        "description": "Schuko 230 V for stand lights and the keyboard",
+    }
+    soundchecks = _ok(await admin.get(f"{HSF}/riders/beijing-youth-orchestra/soundchecks"))
+    assert [c["start_local"] for c in soundchecks] == ["2027-02-07T16:00:00+02:00"]
+    dietary = _ok(await admin.get(f"{HSF}/dietary"))
+    assert sorted((d["display_name"], d["consent"], d["text"]) for d in dietary) == [
+        ("Zhao Min", True, "No pork."),
+        ("Zhou Ting", True, "Vegetarian."),
+    ]
 
     visas = [d for d in _ok(await admin.get(f"{HSF}/documents")) if d["kind"] == "visa"]
     assert all(d["document_type"] == "Schengen C" for d in visas) and len(visas) == 7

@@ -18,7 +18,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from festival.logistics import delegations, documents, stays, transfers, travel
+from festival.logistics import delegations, documents, riders, stays, transfers, travel
+from festival.logistics import rider_schemas as rs
 from festival.logistics import schemas as s
 from festival.logistics.tables import Delegation
 from festival.tables import Edition, PerformerMember
@@ -92,6 +93,8 @@ class DemoLogistics:
     hotel: s.HotelIn
     rooms: tuple[DemoRoom, ...]
     documents: tuple[DemoDocument, ...]
+    riders: tuple[tuple[str, rs.RiderNotes], ...] = ()  # (performer, structured notes)
+    dietary: tuple[tuple[str, str], ...] = ()  # (person, needs), given with the person's consent
 
 
 PRESIDENTTI = "Original Sokos Hotel Presidentti, Eteläinen Rautatiekatu 4, Helsinki"
@@ -182,6 +185,28 @@ BEIJING_2027 = DemoLogistics(
         # The second deliberate problem: still requested (applied late, no validity yet).
         DemoDocument("chen-jie", "visa", "Schengen C", "requested", _SCHENGEN, None, "Applied late; decision pending."),
     ),
+    riders=(
+        (
+            "beijing-youth-orchestra",
+            rs.RiderNotes(
+                stage_width_m=14.0,
+                stage_depth_m=9.0,
+                stage_plot="Conductor centre; erhu and pipa front left, guzheng front right, percussion on risers.",
+                backline=["2 guzheng stands", "timpani pair", "40 armless chairs", "40 music stands with lights"],
+                power=rs.PowerNeed(outlets=6, description="Schuko 230 V for stand lights and the keyboard"),
+                hospitality=["dressing rooms for 40", "hot water and green tea", "warm meal after the gala"],
+            ),
+        ),
+        (
+            "beijing-kungfu-troupe",
+            rs.RiderNotes(
+                stage_plot="Sprung floor at least 10 x 8 m, weapons rack stage left.",
+                backline=["two drums", "gong stand"],
+                hospitality=["12 towels", "water", "warm changing room (outdoor shows in February)"],
+            ),
+        ),
+    ),
+    dietary=(("zhao-min", "No pork."), ("zhou-ting", "Vegetarian.")),
 )
 
 HELSINKI_2027 = DemoLogistics(
@@ -390,6 +415,10 @@ async def _load(data: DemoLogistics) -> dict[str, int]:
                 notes=doc.notes,
             ),
         )
+    for performer, notes in data.riders:
+        await riders.set_notes(DEMO_ACTOR, edition, performer, notes)
+    for key, needs in data.dietary:
+        await riders.set_dietary(DEMO_ACTOR, edition, people[key], rs.DietaryIn(consent=True, text=needs))
     return {
         "delegations": 1,
         "delegates": len(data.people),
@@ -397,6 +426,8 @@ async def _load(data: DemoLogistics) -> dict[str, int]:
         "transfers": len(data.transfers),
         "rooms": len(data.rooms),
         "travel_documents": len(data.documents),
+        "riders": len(data.riders),
+        "dietary_needs": len(data.dietary),
     }
 
 
@@ -406,7 +437,9 @@ def _fields(data: s.DelegationIn) -> dict[str, Any]:
 
 async def load_logistics() -> dict[str, int]:
     """Add the demo delegations where they are missing; return how many rows of each kind were created."""
-    created = {"delegations": 0, "delegates": 0, "legs": 0, "transfers": 0, "rooms": 0, "travel_documents": 0}
+    created = dict.fromkeys(
+        ("delegations", "delegates", "legs", "transfers", "rooms", "travel_documents", "riders", "dietary_needs"), 0
+    )
     for data in DEMO_LOGISTICS:
         async with Delegation._meta.db.transaction():  # an edition's demo logistics whole or not at all
             counts = await _load(data)
