@@ -40,6 +40,7 @@ from festival.logistics import controllers as logistics_controllers
 from festival.logistics import my_page as logistics_my_page
 from festival.logistics import page as logistics_page
 from festival.logistics import privacy_controllers as logistics_privacy
+from festival.logistics import rider_controllers
 from festival.people import controllers as people_controllers
 from festival.settings import Settings, load_settings
 from festival.web import deps
@@ -146,6 +147,7 @@ def create_app(
             *logistics_page.CONTROLLERS,
             *logistics_privacy.CONTROLLERS,
             *logistics_my_page.CONTROLLERS,
+            *rider_controllers.CONTROLLERS,
             *schedule_controllers.CONTROLLERS,
             *schedule_manage.CONTROLLERS,
             *schedule_pages.CONTROLLERS,

@@ -366,7 +366,9 @@ DEMO_EXTENSIONS: tuple[str, ...] = (
     "schedule.demo:load_programme",
     "ticketing.demo:load_shop",
     "ticketing.demo:load_checkin",
+    "festival.logistics.demo:load_logistics",
 )
+LOGISTICS_DEMO = "festival.logistics.demo:load_logistics"
 
 
 def _now() -> dt.datetime:
@@ -382,8 +384,11 @@ class DemoReport:
         return any(self.created.values())
 
 
-async def load_demo() -> DemoReport:
-    """Insert whatever part of the demo data is missing; return how many rows of each kind were created."""
+async def load_demo(extensions: tuple[str, ...] = DEMO_EXTENSIONS) -> DemoReport:
+    """Insert whatever part of the demo data is missing; return how many rows of each kind were created.
+
+    ``extensions``: which later parts to load (all by default; tests that build their own logistics
+    leave out ``LOGISTICS_DEMO``)."""
     created = {"series": 0, "editions": 0, "venues": 0, "partners": 0, "accounts": 0, "roles": 0}
     series_ids: dict[str, int] = {}
     for data in SERIES:
@@ -433,7 +438,7 @@ async def load_demo() -> DemoReport:
         for edition_slug, role in account.roles:
             if await auth.grant_role(int(user.id), edition_slug, role):
                 created["roles"] += 1
-    for extension in DEMO_EXTENSIONS:
+    for extension in extensions:
         module, _, function = extension.partition(":")
         extra: dict[str, int] = await getattr(importlib.import_module(module), function)()
         created |= extra

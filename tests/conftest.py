@@ -180,10 +180,11 @@ async def client(app: Any) -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def demo(db: Any) -> Any:
-    """The demo data (HSF 2027, Moi Helsinki 2027, an account for every role)."""
-    from festival.demo import load_demo
+    """The demo data (HSF 2027, Moi Helsinki 2027, an account for every role), without the demo
+    delegations: logistics tests build their own (``tests/test_logistics_demo.py`` loads them)."""
+    from festival.demo import DEMO_EXTENSIONS, LOGISTICS_DEMO, load_demo
 
-    return await load_demo()
+    return await load_demo(tuple(e for e in DEMO_EXTENSIONS if e != LOGISTICS_DEMO))
 
 
 async def empty_shop() -> None:

@@ -613,6 +613,22 @@ TABLE.extend(
         Row("edition:performer", "GET", "/hsf-2027/my/itinerary", "/{edition:str}/my/itinerary", "------YY"),
     ]
 )
+# Riders, soundchecks and dietary needs (issue 5, point 6): the same group as the rest of logistics.
+_RIDER_ROWS: list[tuple[str, str, str, Any]] = [
+    ("GET", "/riders", "/riders", None),
+    ("GET", "/riders/nope", "/riders/{performer:str}", None),
+    ("PUT", "/riders/nope", "/riders/{performer:str}", {}),
+    ("POST", "/riders/nope/files", "/riders/{performer:str}/files", None),
+    ("GET", "/riders/nope/files/999999", "/riders/{performer:str}/files/{file_id:int}", None),
+    ("DELETE", "/riders/nope/files/999999", "/riders/{performer:str}/files/{file_id:int}", None),
+    ("GET", "/riders/nope/soundchecks", "/riders/{performer:str}/soundchecks", None),
+    ("GET", "/dietary", "/dietary", None),
+    ("PUT", "/dietary/999999", "/dietary/{person_id:int}", {"consent": False}),
+]
+TABLE.extend(
+    Row("edition:logistics", method, _LOGI + path, _LOGI_ROUTE + route, "-Y-Y---Y", body)
+    for method, path, route, body in _RIDER_ROWS
+)
 
 
 # Public routes may only read, except signing in and out and a visitor's personal calendar.

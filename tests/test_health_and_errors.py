@@ -128,6 +128,14 @@ async def test_demo_data_twice_changes_nothing(db: Any) -> None:
         "slots": 67,
         "ticket_types": 29,
         "checkin_lists": 7,
+        "delegations": 2,
+        "delegates": 11,
+        "legs": 5,
+        "transfers": 3,
+        "rooms": 7,
+        "travel_documents": 12,
+        "riders": 2,
+        "dietary_needs": 2,
     }
     counts = [await t.count() for t in tables]
     stamps = await Edition.select(Edition.slug, Edition.updated_at).order_by(Edition.slug)

@@ -9,7 +9,7 @@ time, a date, a seat count) and shown as TBD: never a made-up value. People are 
 from __future__ import annotations
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from festival.tables import Edition, Performer, Person
@@ -232,3 +232,44 @@ class Erasure(Table, tablename="logistics_erasure"):
     transfers = Integer(default=0)
     rooms = Integer(default=0)
     documents = Integer(default=0)
+
+
+class Rider(Table, tablename="logistics_rider"):
+    """A performer's technical and hospitality needs for one edition, as structured notes
+    (``schemas.RiderNotes`` as JSON); the rider documents themselves are ``RiderFile`` rows."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    performer = ForeignKey(references=Performer, on_delete=OnDelete.cascade)
+    notes = JSON(default={})
+    updated_at = Timestamptz()
+
+
+class RiderFile(Table, tablename="logistics_rider_file"):
+    """An uploaded rider document; the bytes live under ``FESTIVAL_STATE_DIR/riders/`` as ``stored_name``."""
+
+    id: Serial
+
+    rider = ForeignKey(references=Rider, on_delete=OnDelete.cascade)
+    kind = Varchar(length=20)  # technical, hospitality
+    filename = Varchar(length=200)  # as uploaded, cleaned, for Content-Disposition
+    content_type = Varchar(length=100)
+    size_bytes = Integer()
+    sha256 = Varchar(length=64)
+    stored_name = Varchar(length=64)  # random, never derived from the upload's name
+    uploaded_at = Timestamptz()
+
+
+class DietaryNeed(Table, tablename="logistics_dietary_need"):
+    """A person's dietary needs for an edition, kept only with their explicit consent: without it
+    ``text`` is empty (withdrawing consent erases it)."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade)
+    consent = Boolean(default=False)
+    consent_changed_at = Timestamptz()
+    text = Text(default="")
+    updated_at = Timestamptz()

@@ -3,12 +3,15 @@
 The Content-Security-Policy allows only this site's own files: no inline scripts, no other hosts, no
 framing. Swagger UI (``/schema``) and Piccolo Admin (``/admin``) ship inline code, so they get every
 header but the CSP. Requiring ``application/json`` for API writes means a cross-site form (which can
-only send form or text bodies) can never reach the API, not even its sign-in.
+only send form or text bodies) can never reach the API, not even its sign-in. File uploads
+(``UPLOAD_PATHS``) take ``multipart/form-data`` only with a header no cross-site form can set
+(``Authorization`` or ``X-Requested-With``; either makes a browser ask first, and we allow no origin).
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
@@ -36,6 +39,7 @@ COMMON = {
 NO_CSP_PREFIXES = ("/schema", "/admin")
 JSON_TYPES = ("application/json", "application/problem+json", "application/merge-patch+json")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+UPLOAD_PATHS = (re.compile(r"/api/v1/editions/[^/]+/logistics/riders/[^/]+/files"),)  # rider documents
 
 
 class SecurityMiddleware:
@@ -76,6 +80,8 @@ def _json_or_empty(scope: Scope) -> bool:
             length = value.decode("latin-1").strip()
     if not content_type:
         return length in ("", "0")
+    if content_type == "multipart/form-data" and any(p.fullmatch(scope["path"]) for p in UPLOAD_PATHS):
+        return any(key in (b"authorization", b"x-requested-with") for key, _ in scope["headers"])
     return content_type in JSON_TYPES
 
 
