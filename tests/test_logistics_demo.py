@@ -190,3 +190,14 @@ async def test_helsinki_group_flies_to_beijing(admin: httpx.AsyncClient) -> None
     assert {d["status"] for d in docs} == {"issued"}
     # People are kept per edition: the Beijing delegation is not Moi Helsinki's.
     assert all(p["memberships"][0]["delegation"] == "helsinki-2027" for p in _ok(await admin.get(f"{MOI}/people")))
+
+
+async def test_the_problems_list_shows_the_demos_problems(admin: httpx.AsyncClient) -> None:
+    """The demo's deliberate problems are on the problems list: the orchestra's pickup before CZ8171
+    lands, and Chen Jie's visa still requested (within 90 days of travel; the default warns 14 days
+    ahead, and the demo travels in February 2027)."""
+    problems = _ok(await admin.get(f"{HSF}/problems", params={"lead_days": 90}))
+    kinds = [(p["kind"], [person["display_name"] for person in p["people"]]) for p in problems]
+    assert any(kind == "pickup_before_landing" for kind, _ in kinds), kinds
+    assert ("document_not_issued", ["Chen Jie"]) in kinds, kinds
+    assert not [p for p in problems if p["severity"] == "error" and p["kind"] != "pickup_before_landing"], kinds
