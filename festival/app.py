@@ -37,6 +37,7 @@ from festival.editions import controllers as edition_controllers
 from festival.health import HealthController
 from festival.jobs import JobQueue, create_queue
 from festival.logistics import controllers as logistics_controllers
+from festival.logistics import itinerary_web as logistics_itinerary
 from festival.logistics import page as logistics_page
 from festival.people import controllers as people_controllers
 from festival.settings import Settings, load_settings
@@ -142,6 +143,7 @@ def create_app(
             *people_controllers.CONTROLLERS,
             *logistics_controllers.CONTROLLERS,
             *logistics_page.CONTROLLERS,
+            *logistics_itinerary.CONTROLLERS,
             *schedule_controllers.CONTROLLERS,
             *schedule_manage.CONTROLLERS,
             *schedule_pages.CONTROLLERS,
