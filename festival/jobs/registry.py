@@ -15,6 +15,7 @@ JOB_MODULES: tuple[str, ...] = (
     "festival.mail",
     "festival.jobs.sessions",
     "ticketing.jobs",
+    "festival.logistics.digests",
 )
 
 

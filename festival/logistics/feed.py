@@ -12,10 +12,9 @@ delegation members travelling with it), across every edition, as calendar events
 
 Items still TBD have no place in a calendar and are left out (the day sheet shows them as unknown).
 A cancelled leg or transfer stays as STATUS:CANCELLED for ``ctx.cancelled_keep`` after its last
-change, as cancelled slots do. The rows keep no change counter, so SEQUENCE is the number of whole
-seconds from ``SEQUENCE_EPOCH`` to the row's ``updated_at``: it grows with every saved change and the
-same data gives the same number (DTSTAMP and LAST-MODIFIED are ``updated_at`` too). UIDs name the
-row: ``itinerary-leg-{id}``, ``itinerary-transfer-{id}``, ``itinerary-room-{id}``.
+change, as cancelled slots do. SEQUENCE is the row's ``sequence`` (one more with every saved
+change, a pickup moved by its leg included), DTSTAMP and LAST-MODIFIED its ``updated_at``. UIDs name
+the row: ``itinerary-leg-{id}``, ``itinerary-transfer-{id}``, ``itinerary-room-{id}``.
 """
 
 from __future__ import annotations
@@ -31,11 +30,6 @@ from schedule.exporters.ical import EventStatus, FeedEvent
 from schedule.feeds import FeedContext, still_shown
 
 PICKUP_EVENT_MIN = 30
-SEQUENCE_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-
-
-def _sequence(updated_at: dt.datetime) -> int:
-    return max(0, int((updated_at - SEQUENCE_EPOCH).total_seconds()))
 
 
 async def performer_people(performer_id: int) -> list[int]:
@@ -106,7 +100,7 @@ async def itinerary_events(performer_id: int, ctx: FeedContext) -> list[FeedEven
                 time_zone=r["leg.from_zone"],
                 end_time_zone=r["leg.to_zone"],
                 status=status,
-                sequence=_sequence(r["leg.updated_at"]),
+                sequence=r["leg.sequence"],
                 modified_at=r["leg.updated_at"].astimezone(dt.UTC),
                 location=r["leg.from_place"],
                 categories=(gettext("Travel"),),
@@ -146,7 +140,7 @@ async def itinerary_events(performer_id: int, ctx: FeedContext) -> list[FeedEven
                 ends_at=starts + dt.timedelta(minutes=PICKUP_EVENT_MIN),
                 time_zone=r["transfer.pickup_zone"],
                 status=status,
-                sequence=_sequence(r["transfer.updated_at"]),
+                sequence=r["transfer.sequence"],
                 modified_at=r["transfer.updated_at"].astimezone(dt.UTC),
                 location=r["transfer.pickup_place"],
                 categories=(gettext("Transfer"),),
@@ -162,6 +156,7 @@ async def itinerary_events(performer_id: int, ctx: FeedContext) -> list[FeedEven
             room.check_in,
             room.check_out,
             room.updated_at,
+            room.sequence,
             room._.hotel._.name,
             room._.hotel._.address,
             room._.hotel._.time_zone,
@@ -183,7 +178,7 @@ async def itinerary_events(performer_id: int, ctx: FeedContext) -> list[FeedEven
                 ends_at=_midnight(r["room.check_out"], zone),
                 time_zone=zone,
                 status="confirmed",
-                sequence=_sequence(changed),
+                sequence=r["room.sequence"],
                 modified_at=changed,
                 location=", ".join(x for x in (r["room.hotel.name"], r["room.hotel.address"]) if x),
                 categories=(gettext("Hotel"),),

@@ -34,12 +34,17 @@ async def follow_leg(leg: Mapping[str, Any]) -> None:
     following = await Transfer.select(Transfer.id, Transfer.pickup_at).where(
         (Transfer.leg == leg["id"]) & (Transfer.pickup_from_leg == True)  # noqa: E712  # Piccolo's SQL comparison
     )
-    # Only the pickups that move are touched: ``updated_at`` is their DTSTAMP in the itinerary feed.
+    # Only the pickups that move are touched: ``updated_at``/``sequence`` are their DTSTAMP/SEQUENCE in
+    # the itinerary feed.
     moved = [r["id"] for r in following if r["pickup_at"] != pickup]
     if moved:
-        await Transfer.update({Transfer.pickup_at: pickup, Transfer.updated_at: dt.datetime.now(dt.UTC)}).where(
-            Transfer.id.is_in(moved)
-        )
+        await Transfer.update(
+            {
+                Transfer.pickup_at: pickup,
+                Transfer.updated_at: dt.datetime.now(dt.UTC),
+                Transfer.sequence: Transfer.sequence + 1,
+            }
+        ).where(Transfer.id.is_in(moved))
 
 
 async def detach_leg(leg_id: int) -> None:
