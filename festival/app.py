@@ -37,6 +37,7 @@ from festival.editions import controllers as edition_controllers
 from festival.health import HealthController
 from festival.jobs import JobQueue, create_queue
 from festival.logistics import controllers as logistics_controllers
+from festival.logistics import itinerary_web as logistics_itinerary
 from festival.logistics import my_page as logistics_my_page
 from festival.logistics import page as logistics_page
 from festival.logistics import privacy_controllers as logistics_privacy
@@ -148,6 +149,7 @@ def create_app(
             *logistics_privacy.CONTROLLERS,
             *logistics_my_page.CONTROLLERS,
             *rider_controllers.CONTROLLERS,
+            *logistics_itinerary.CONTROLLERS,
             *schedule_controllers.CONTROLLERS,
             *schedule_manage.CONTROLLERS,
             *schedule_pages.CONTROLLERS,

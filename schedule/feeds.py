@@ -50,7 +50,7 @@ from schedule.tables import CalendarFeed
 # slots of the visitor's tickets); an itinerary source is ``async (performer_id, FeedContext) ->
 # list[FeedEvent]`` (logistics: travel legs, pickups, hotel nights).
 PERSONAL_SOURCES: tuple[str, ...] = ()
-ITINERARY_SOURCES: tuple[str, ...] = ()
+ITINERARY_SOURCES: tuple[str, ...] = ("festival.logistics.feed:itinerary_events",)
 
 ITINERARY_KINDS = ("public", "soundcheck", "rehearsal")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -7,9 +7,10 @@ part (``schedule.snapshot``). Publishing never edits the draft. Compare pretalx'
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import msgspec
@@ -246,6 +247,18 @@ async def programme_of(version: VersionKey) -> Programme:
 # --- publishing -------------------------------------------------------------------------------
 
 
+# Who else hears of a publication's changes, inside its transaction: "module:function" strings (this
+# module imports nothing built on it), each ``async (edition_id, programme, previous, changes)``.
+# Logistics queues the changes for the itinerary digests of the performers' people.
+PUBLISH_HOOKS: tuple[str, ...] = ("festival.logistics.digests:record_programme_changes",)
+
+
+def _hook(reference: str) -> Callable[..., Awaitable[Any]]:
+    module, name = reference.split(":")
+    function: Callable[..., Awaitable[Any]] = getattr(importlib.import_module(module), name)
+    return function
+
+
 async def publish(
     actor: Principal,
     edition: str,
@@ -304,6 +317,8 @@ async def publish(
             ) from None
         for to, subject, text in await _notices(programme, previous, changes) if jobs is not None else []:
             message_ids.append(await store_email(to=to, subject=subject, text=text))
+        for hook in PUBLISH_HOOKS if jobs is not None and changes else ():
+            await _hook(hook)(ed["id"], programme, previous, changes)
     global published_here  # process-local: tells this process's memos (feeds.current) to re-read
     published_here += 1
     if jobs is not None:

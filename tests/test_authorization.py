@@ -631,6 +631,20 @@ TABLE.extend(
 )
 
 
+# Itineraries (issue 5 point 8): day sheets, JSON and page, for organisers and logistics coordinators.
+TABLE.extend(
+    Row("edition:logistics", "GET", prefix + path, route_prefix + route, "-Y-Y---Y")
+    for prefix, route_prefix in (
+        (_LOGI, _LOGI_ROUTE),
+        ("/hsf-2027/manage/logistics", "/{edition:str}/manage/logistics"),
+    )
+    for path, route in (
+        ("/people/999999/itinerary", "/people/{person_id:int}/itinerary"),
+        ("/delegations/nope/itinerary", "/delegations/{slug:str}/itinerary"),
+    )
+)
+
+
 # Public routes may only read, except signing in and out and a visitor's personal calendar.
 PUBLIC_WRITES = {
     ("POST", "/api/v1/auth/login"),

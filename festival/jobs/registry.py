@@ -16,6 +16,7 @@ JOB_MODULES: tuple[str, ...] = (
     "festival.jobs.sessions",
     "ticketing.jobs",
     "festival.logistics.retention",
+    "festival.logistics.digests",
 )
 
 

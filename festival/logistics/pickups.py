@@ -30,9 +30,21 @@ def default_pickup(leg: Mapping[str, Any]) -> dt.datetime | None:
 
 async def follow_leg(leg: Mapping[str, Any]) -> None:
     """Move the pickups that follow ``leg`` to its new default (inside the caller's transaction)."""
-    await Transfer.update({Transfer.pickup_at: default_pickup(leg)}).where(
+    pickup = default_pickup(leg)
+    following = await Transfer.select(Transfer.id, Transfer.pickup_at).where(
         (Transfer.leg == leg["id"]) & (Transfer.pickup_from_leg == True)  # noqa: E712  # Piccolo's SQL comparison
     )
+    # Only the pickups that move are touched: ``updated_at``/``sequence`` are their DTSTAMP/SEQUENCE in
+    # the itinerary feed.
+    moved = [r["id"] for r in following if r["pickup_at"] != pickup]
+    if moved:
+        await Transfer.update(
+            {
+                Transfer.pickup_at: pickup,
+                Transfer.updated_at: dt.datetime.now(dt.UTC),
+                Transfer.sequence: Transfer.sequence + 1,
+            }
+        ).where(Transfer.id.is_in(moved))
 
 
 async def detach_leg(leg_id: int) -> None:

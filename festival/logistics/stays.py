@@ -12,6 +12,7 @@ from festival.auth.principal import Principal
 from festival.database import is_unique_violation
 from festival.editions.services import check_plain, check_time_zone
 from festival.errors import Conflict, NotFound, ValidationFailed
+from festival.logistics import digests
 from festival.logistics import schemas as s
 from festival.logistics.common import check_people, edition, now, passengers, replace_links
 from festival.logistics.tables import Hotel, Room, RoomOccupant
@@ -159,13 +160,18 @@ async def update_room(actor: Principal, edition_slug: str, room_id: int, data: s
     ed = await edition(edition_slug, actor)
     await _room(ed["id"], room_id)
     fields, people = await _room_fields(ed["id"], data)
+    before = await digests.states(ed["id"], rooms=[room_id])
     async with Room._meta.db.transaction():
-        await Room.update(**fields, updated_at=now()).where(Room.id == room_id)
+        await Room.update({Room.sequence: Room.sequence + 1}, **fields, updated_at=now()).where(Room.id == room_id)
         await replace_links(RoomOccupant, "room", room_id, people)
+        await digests.record(ed["id"], before, await digests.states(ed["id"], rooms=[room_id]))
     return await get_room(actor, edition_slug, room_id)
 
 
 async def delete_room(actor: Principal, edition_slug: str, room_id: int) -> None:
     ed = await edition(edition_slug, actor)
     await _room(ed["id"], room_id)
-    await Room.delete().where(Room.id == room_id)
+    before = await digests.states(ed["id"], rooms=[room_id])
+    async with Room._meta.db.transaction():
+        await Room.delete().where(Room.id == room_id)
+        await digests.record(ed["id"], before, {})

@@ -9,7 +9,7 @@ time, a date, a seat count) and shown as TBD: never a made-up value. People are 
 from __future__ import annotations
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Boolean, Date, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from festival.tables import Edition, Performer, Person
@@ -101,6 +101,7 @@ class TravelLeg(Table, tablename="logistics_travel_leg"):
     status = Varchar(length=12, default="planned")  # planned, booked, confirmed, cancelled
     notes = Text(default="")
     updated_at = Timestamptz()
+    sequence = Integer(default=0)  # grows with every change: SEQUENCE in the itinerary feed
 
 
 class LegPassenger(Table, tablename="logistics_leg_passenger"):
@@ -134,6 +135,7 @@ class Transfer(Table, tablename="logistics_transfer"):
     status = Varchar(length=12, default="planned")  # planned, confirmed, done, cancelled
     notes = Text(default="")
     updated_at = Timestamptz()
+    sequence = Integer(default=0)  # grows with every change: SEQUENCE in the itinerary feed
 
 
 class TransferPassenger(Table, tablename="logistics_transfer_passenger"):
@@ -169,6 +171,7 @@ class Room(Table, tablename="logistics_room"):
     confirmation = Varchar(length=40, default="")
     notes = Text(default="")
     updated_at = Timestamptz()
+    sequence = Integer(default=0)  # grows with every change: SEQUENCE in the itinerary feed
 
 
 class RoomOccupant(Table, tablename="logistics_room_occupant"):
@@ -273,3 +276,18 @@ class DietaryNeed(Table, tablename="logistics_dietary_need"):
     consent_changed_at = Timestamptz()
     text = Text(default="")
     updated_at = Timestamptz()
+
+
+class PendingChange(Table, tablename="logistics_pending_change"):
+    """A change of someone's itinerary waiting for their digest (``festival.logistics.digests``):
+    what changed (``subject``: "CZ8171 PKX → HEL") and how (``change``: "arrival: 05:30 EET →
+    07:10 EET"). ``message`` is the digest e-mail that carried it (NULL: not sent yet)."""
+
+    id: Serial
+
+    edition = ForeignKey(references=Edition, on_delete=OnDelete.cascade)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade)
+    subject = Varchar(length=300)
+    change = Text()
+    recorded_at = Timestamptz()
+    message = UUID(null=True, default=None)

@@ -14,6 +14,7 @@ from typing import Any
 from festival.auth.principal import Principal
 from festival.editions.services import check_plain, check_time_zone
 from festival.errors import NotFound, ValidationFailed
+from festival.logistics import digests
 from festival.logistics import schemas as s
 from festival.logistics.common import check_people, edition, local_or_none, now, passengers, replace_links
 from festival.logistics.pickups import default_pickup
@@ -118,13 +119,20 @@ async def update_transfer(actor: Principal, edition_slug: str, transfer_id: int,
     ed = await edition(edition_slug, actor)
     await _row(ed["id"], transfer_id)
     fields, people = await _fields(ed, data)
+    before = await digests.states(ed["id"], transfers=[transfer_id])
     async with Transfer._meta.db.transaction():
-        await Transfer.update(**fields, updated_at=now()).where(Transfer.id == transfer_id)
+        await Transfer.update({Transfer.sequence: Transfer.sequence + 1}, **fields, updated_at=now()).where(
+            Transfer.id == transfer_id
+        )
         await replace_links(TransferPassenger, "transfer", transfer_id, people)
+        await digests.record(ed["id"], before, await digests.states(ed["id"], transfers=[transfer_id]))
     return await get_transfer(actor, edition_slug, transfer_id)
 
 
 async def delete_transfer(actor: Principal, edition_slug: str, transfer_id: int) -> None:
     ed = await edition(edition_slug, actor)
     await _row(ed["id"], transfer_id)
-    await Transfer.delete().where(Transfer.id == transfer_id)
+    before = await digests.states(ed["id"], transfers=[transfer_id])
+    async with Transfer._meta.db.transaction():
+        await Transfer.delete().where(Transfer.id == transfer_id)
+        await digests.record(ed["id"], before, {})

@@ -19,6 +19,7 @@ from typing import Any
 from festival.auth.principal import Principal
 from festival.editions.services import check_plain, check_time_zone
 from festival.errors import NotFound, ValidationFailed
+from festival.logistics import digests
 from festival.logistics import schemas as s
 from festival.logistics.airports import airport
 from festival.logistics.common import check_people, edition, local_or_none, now, passengers, replace_links
@@ -184,10 +185,14 @@ async def update_leg(actor: Principal, edition_slug: str, leg_id: int, data: s.L
     await leg_row(ed["id"], leg_id)
     fields = leg_fields(data)
     people = await check_people(ed["id"], data.passengers, "passengers")
+    before = await digests.states(ed["id"], legs=[leg_id])
     async with TravelLeg._meta.db.transaction():
-        await TravelLeg.update(**fields, updated_at=now()).where(TravelLeg.id == leg_id)
+        await TravelLeg.update({TravelLeg.sequence: TravelLeg.sequence + 1}, **fields, updated_at=now()).where(
+            TravelLeg.id == leg_id
+        )
         await replace_links(LegPassenger, "leg", leg_id, people)
         await follow_leg({**fields, "id": leg_id})
+        await digests.record(ed["id"], before, await digests.states(ed["id"], legs=[leg_id]))
     return await get_leg(actor, edition_slug, leg_id)
 
 
@@ -195,6 +200,14 @@ async def delete_leg(actor: Principal, edition_slug: str, leg_id: int) -> None:
     """The leg goes; transfers that met it keep their time and place and lose the link."""
     ed = await edition(edition_slug, actor)
     await leg_row(ed["id"], leg_id)
+    before = await digests.states(ed["id"], legs=[leg_id])
     async with TravelLeg._meta.db.transaction():
         await detach_leg(leg_id)
         await TravelLeg.delete().where(TravelLeg.id == leg_id)
+        await digests.record(
+            ed["id"],
+            before,
+            await digests.states(
+                ed["id"], transfers=[int(k.removeprefix("transfer-")) for k in before if k.startswith("transfer-")]
+            ),
+        )

@@ -45,10 +45,14 @@ class FeedEvent:
     categories: tuple[str, ...] = ()
     description: str = ""
     color: str | None = None  # a CSS3 colour name (RFC 7986 allows no other)
+    # A journey's arrival end, when it is in another zone than its start (a flight Beijing ->
+    # Helsinki): DTEND then carries this TZID. None: the end is in ``time_zone`` too.
+    end_time_zone: str | None = None
 
     def local_bounds(self) -> tuple[dt.datetime, dt.datetime]:
         zone = zoneinfo.ZoneInfo(self.time_zone)
-        return self.starts_at.astimezone(zone), self.ends_at.astimezone(zone)
+        end_zone = zoneinfo.ZoneInfo(self.end_time_zone) if self.end_time_zone else zone
+        return self.starts_at.astimezone(zone), self.ends_at.astimezone(end_zone)
 
     @property
     def all_day(self) -> bool:
@@ -96,7 +100,8 @@ def render(header: FeedHeader, events: Iterable[FeedEvent], uid_domain: str) -> 
     instants: dict[str, list[dt.datetime]] = defaultdict(list)
     for event in chosen:
         if not event.all_day:
-            instants[event.time_zone] += [event.starts_at, event.ends_at]
+            instants[event.time_zone].append(event.starts_at)
+            instants[event.end_time_zone or event.time_zone].append(event.ends_at)
     for key in sorted(instants):
         calendar.add_component(vtimezone(key, instants[key]))
     for event in chosen:
