@@ -159,8 +159,10 @@ async def test_passport_numbers_are_sealed_for_coordinators_only_and_every_read_
     _problem(await organiser.get(number), 403, "role_required")
     _problem(await organiser.get(f"{BASE}/passport-reads"), 403, "role_required")
     assert await PassportRead.count() == 0
-    read = _ok(await logistics.get(number))
+    answer = await logistics.get(number)
+    read = _ok(answer)
     assert read["number"] == "E12345678" and read["person"] == li
+    assert {"no-store", "private"} <= {x.strip() for x in answer.headers["cache-control"].split(",")}  # no copy kept
     _ok(await logistics.get(number))
     log = _ok(await logistics.get(f"{BASE}/passport-reads", params={"person": li}))
     assert [entry["reader_email"] for entry in log] == [f"logistics@{DEMO_DOMAIN}"] * 2

@@ -192,12 +192,27 @@ async def test_helsinki_group_flies_to_beijing(admin: httpx.AsyncClient) -> None
     assert all(p["memberships"][0]["delegation"] == "helsinki-2027" for p in _ok(await admin.get(f"{MOI}/people")))
 
 
-async def test_the_problems_list_shows_the_demos_problems(admin: httpx.AsyncClient) -> None:
+async def test_the_problems_list_shows_the_demos_problems(
+    admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The demo's deliberate problems are on the problems list: the orchestra's pickup before CZ8171
-    lands, and Chen Jie's visa still requested (within 90 days of travel; the default warns 14 days
-    ahead, and the demo travels in February 2027)."""
-    problems = _ok(await admin.get(f"{HSF}/problems", params={"lead_days": 90}))
+    lands (always), and Chen Jie's visa still requested, once travel (3 February 2027) is within the
+    default lead time of 14 days: "today" is pinned to 25 January 2027 here."""
+    from festival.logistics import problems as problems_module
+
+    monkeypatch.setattr(problems_module, "now", lambda: dt.datetime(2027, 1, 25, 12, 0, tzinfo=dt.UTC))
+    problems = _ok(await admin.get(f"{HSF}/problems"))
     kinds = [(p["kind"], [person["display_name"] for person in p["people"]]) for p in problems]
     assert any(kind == "pickup_before_landing" for kind, _ in kinds), kinds
     assert ("document_not_issued", ["Chen Jie"]) in kinds, kinds
     assert not [p for p in problems if p["severity"] == "error" and p["kind"] != "pickup_before_landing"], kinds
+
+
+async def test_moi_helsinki_demo_has_no_problems(admin: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Helsinki group's trip to Beijing is planned without a problem (the deliberate ones are in
+    HSF 2027): they fly home the morning after the closing concert, their rooms and entry cover it."""
+    from festival.logistics import problems as problems_module
+
+    monkeypatch.setattr(problems_module, "now", lambda: dt.datetime(2027, 1, 25, 12, 0, tzinfo=dt.UTC))
+    problems = _ok(await admin.get(f"{MOI}/problems"))
+    assert [(p["kind"], p["message"]) for p in problems] == []

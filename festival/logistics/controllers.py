@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
@@ -137,6 +138,7 @@ class PeopleController(Controller):
         guards=PASSPORT_GUARD,
         opt=PASSPORT,
         summary="Read a passport number (logistics coordinators; every read is logged)",
+        cache_control=CacheControlHeader(no_store=True, private=True),
     )
     async def read_passport_number(
         self,

@@ -244,8 +244,8 @@ HELSINKI_2027 = DemoLogistics(
             "outbound",
             "PKX",
             "HEL",
-            (9, "11:20"),
-            (9, "15:55"),
+            (10, "11:20"),  # the morning after the closing concert
+            (10, "15:55"),
             "R4VX9Q",
             ("sanna-korhonen", "aino-laine", "eero-niemi", "mika-salo"),
         ),
@@ -260,9 +260,9 @@ HELSINKI_2027 = DemoLogistics(
         phone="+86 10 6512 8833",
     ),
     rooms=(
-        DemoRoom("1208", "single", 1, (-1, 9), ("sanna-korhonen",)),
-        DemoRoom("1210", "single", 1, (-1, 9), ("aino-laine",)),
-        DemoRoom("1212", "twin", 2, (-1, 9), ("eero-niemi", "mika-salo")),
+        DemoRoom("1208", "single", 1, (-1, 10), ("sanna-korhonen",)),
+        DemoRoom("1210", "single", 1, (-1, 10), ("aino-laine",)),
+        DemoRoom("1212", "twin", 2, (-1, 10), ("eero-niemi", "mika-salo")),
     ),
     documents=(
         *(
@@ -272,7 +272,7 @@ HELSINKI_2027 = DemoLogistics(
                 "visa-free 30 days",
                 "issued",
                 "",
-                None,
+                (-1, 28),  # 30 days from the day of entry (they land on day -1)
                 "Finnish passport: visa-free entry for up to 30 days (business, tourism, exchanges).",
             )
             for key in ("aino-laine", "eero-niemi", "mika-salo")

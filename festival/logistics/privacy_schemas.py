@@ -9,6 +9,8 @@ from typing import Annotated
 
 import msgspec
 
+from festival.logistics.schemas import check_years
+
 # Accounts and people
 
 
@@ -62,10 +64,16 @@ class RetentionIn(msgspec.Struct, forbid_unknown_fields=True):
 
     retention_until: dt.date | None
 
+    def __post_init__(self) -> None:
+        check_years(retention_until=self.retention_until)
+
 
 class RetentionOut(msgspec.Struct):
     edition: str
     retention_until: dt.date | None
+
+    def __post_init__(self) -> None:
+        check_years(retention_until=self.retention_until)
 
 
 # What a performer reads about their own trip

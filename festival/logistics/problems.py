@@ -521,6 +521,14 @@ def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
+MAX_STAY_NIGHTS = 400
+
+
+def _days(first: dt.date, end: dt.date) -> list[dt.date]:
+    """The days from ``first`` up to, not including, ``end`` (none when ``end`` is not later)."""
+    return [first + dt.timedelta(days=i) for i in range(max(0, (end - first).days))]
+
+
 def _hotel_nights(f: _Finder, stays: dict[int, _Stay]) -> None:
     rooms_of: dict[int, list[RoomFacts]] = defaultdict(list)
     for room in f.facts.rooms:
@@ -537,11 +545,11 @@ def _hotel_nights(f: _Finder, stays: dict[int, _Stay]) -> None:
         zone = rooms[0].zone if rooms else arrival.to_zone
         first = arrival.arrives_at.astimezone(ZoneInfo(zone)).date()
         last = departure.departs_at.astimezone(ZoneInfo(zone)).date()  # the morning they leave: no night
-        covered = {
-            check_in + dt.timedelta(days=i) for check_in, check_out in spans for i in range((check_out - check_in).days)
-        }
-        missing = [first + dt.timedelta(days=i) for i in range((last - first).days)]
-        missing = [d for d in missing if d not in covered]
+        # Nights are counted within the stay only, and a stay longer than MAX_STAY_NIGHTS is checked for
+        # its first nights (rooms and times are bounded to years 1900-2999, but that is still long).
+        last = min(last, first + dt.timedelta(days=MAX_STAY_NIGHTS))
+        covered = {day for check_in, check_out in spans for day in _days(max(check_in, first), min(check_out, last))}
+        missing = [d for d in _days(first, last) if d not in covered]
         if missing:
             nights = ", ".join(_day(a) if a == b else f"{_day(a)}–{_day(b)}" for a, b in _runs(missing))
             f.add(
@@ -772,4 +780,5 @@ async def list_problems(actor: Principal, edition_slug: str, lead_days: int = DE
     ed = await edition(edition_slug, actor)
     languages = list(json_value(ed.get("languages")) or [])
     facts = await read_facts(ed["id"], current_language.get(), languages)
-    return find_problems(facts, now().date(), lead_days)
+    today = now().astimezone(ZoneInfo(ed["time_zone"])).date()  # the edition's date, not UTC's
+    return find_problems(facts, today, lead_days)

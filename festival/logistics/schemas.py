@@ -27,7 +27,25 @@ Notes = Annotated[str, msgspec.Meta(max_length=5000)]
 MAX_ID = 2**31 - 1  # the id columns' range: a larger id is no row (400), not a database error
 RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 PersonId = RowId
-LocalTime = Annotated[str, msgspec.Meta(max_length=40, description="local wall time, ISO 8601 (offset only if needed)")]
+LocalTime = Annotated[
+    str,
+    msgspec.Meta(
+        # A date alone is refused: a time not known yet is left out (TBD), never made midnight.
+        pattern=r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$",
+        max_length=40,
+        description="local wall time, ISO 8601 with the time of day (offset only in the repeated autumn hour)",
+        examples=["2027-02-03T23:55"],
+    ),
+]
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # as schedule.times.to_utc takes times
+
+
+def check_years(**dates: dt.date | None) -> None:
+    """Dates within FIRST_YEAR..LAST_YEAR (a stay from year 1 to 9999 is a typing slip, and would
+    cost the problems list millions of nights to count)."""
+    for name, value in dates.items():
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"{name}: a year from {FIRST_YEAR} to {LAST_YEAR}")
 
 
 # People and delegations
@@ -40,6 +58,9 @@ class PassportNameIn(msgspec.Struct, forbid_unknown_fields=True):
     given_names: Short = ""
     nationality: str | None = None  # ISO 3166-1 alpha-3 as in the passport, e.g. CHN, FIN
     expires_on: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        check_years(expires_on=self.expires_on)
 
 
 class PassportOut(msgspec.Struct):
@@ -264,6 +285,9 @@ class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
     occupants: list[PersonId] = []
     notes: Notes = ""
 
+    def __post_init__(self) -> None:
+        check_years(check_in=self.check_in, check_out=self.check_out)
+
 
 class RoomOut(msgspec.Struct):
     id: int
@@ -303,6 +327,9 @@ class DocumentIn(msgspec.Struct, forbid_unknown_fields=True):
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
     notes: Notes = ""
+
+    def __post_init__(self) -> None:
+        check_years(valid_from=self.valid_from, valid_until=self.valid_until)
 
 
 class DocumentOut(msgspec.Struct):

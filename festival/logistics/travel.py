@@ -41,11 +41,12 @@ def _end(mode: str, code: str | None, place: str, zone: str | None, side: str) -
         if not code:
             raise ValidationFailed(f"{side}_code: a flight needs the airport's IATA code", code="airport_required")
         found = airport(code, f"{side}_code")
-        return End(
-            found.code,
-            check_plain(place, f"{side}_place", 200) or found.name,
-            check_time_zone(zone, f"{side}_zone") if zone else found.time_zone,
-        )
+        if zone and check_time_zone(zone, f"{side}_zone") != found.time_zone:
+            raise ValidationFailed(
+                f"{side}_zone: {found.code} is in {found.time_zone}, not {zone} (leave the zone out for airports)",
+                code="zone_not_airport",
+            )
+        return End(found.code, check_plain(place, f"{side}_place", 200) or found.name, found.time_zone)
     if code:
         raise ValidationFailed(
             f"{side}_code: airport codes are for air legs; name the station or place in {side}_place",
