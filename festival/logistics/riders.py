@@ -121,6 +121,10 @@ async def _rider_out(slug: str, row: dict[str, Any] | None) -> rs.RiderOut:
     if row is None:
         return rs.RiderOut(performer=slug, notes=rs.RiderNotes(), files=[], updated_at=None)
     files = await RiderFile.select().where(RiderFile.rider == row["id"]).order_by(RiderFile.id)
+    return _out(slug, row, files)
+
+
+def _out(slug: str, row: dict[str, Any], files: list[dict[str, Any]]) -> rs.RiderOut:
     return rs.RiderOut(
         performer=slug,
         notes=_notes(row["notes"]),
@@ -130,10 +134,15 @@ async def _rider_out(slug: str, row: dict[str, Any] | None) -> rs.RiderOut:
 
 
 async def list_riders(actor: Principal, edition_slug: str) -> list[rs.RiderOut]:
-    """The edition's riders (performers with notes or files), by performer slug."""
+    """The edition's riders (performers with notes or files), by performer slug: two queries."""
     ed = await edition(edition_slug, actor)
     rows = await Rider.select(*Rider.all_columns(), Rider.performer.slug).where(Rider.edition == ed["id"])
-    return [await _rider_out(r["performer.slug"], r) for r in sorted(rows, key=lambda r: r["performer.slug"])]
+    files_of: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+    if rows:
+        for f in await RiderFile.select().where(RiderFile.rider.is_in(list(files_of))).order_by(RiderFile.id):
+            files_of[f["rider"]].append(f)
+    ordered = sorted(rows, key=lambda r: r["performer.slug"])
+    return [_out(r["performer.slug"], r, files_of[r["id"]]) for r in ordered]
 
 
 async def get_rider(actor: Principal, edition_slug: str, performer_slug: str) -> rs.RiderOut:
