@@ -11,19 +11,13 @@ import httpx
 import pytest
 
 from festival import sealing
-from festival.auth import services as auth
 from festival.demo import DEMO_DOMAIN
+from tests.logistics_helpers import BASE
+from tests.logistics_helpers import client as _client
+from tests.logistics_helpers import ok as _ok
+from tests.logistics_helpers import problem as _problem
 
 pytestmark = pytest.mark.anyio
-
-BASE = "/api/v1/editions/hsf-2027/logistics"
-
-
-async def _client(app: Any, role: str) -> httpx.AsyncClient:
-    token = (await auth.issue_token(None, f"{role}@{DEMO_DOMAIN}", "tests")).secret
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"authorization": f"Bearer {token}"}
-    )
 
 
 @pytest.fixture
@@ -36,19 +30,6 @@ async def logistics(app: Any, demo: Any) -> AsyncIterator[httpx.AsyncClient]:
 async def organiser(app: Any, demo: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with await _client(app, "organiser") as http:
         yield http
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def _problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 async def _delegation(http: httpx.AsyncClient, *people: dict[str, Any]) -> list[int]:

@@ -9,31 +9,20 @@ from typing import Any
 import httpx
 import pytest
 
-from festival.auth import services as auth
-from festival.demo import DEMO_DOMAIN
+from tests.logistics_helpers import BASE
+from tests.logistics_helpers import client as _client
+from tests.logistics_helpers import ok as _ok
 
 pytestmark = pytest.mark.anyio
 
-BASE = "/api/v1/editions/hsf-2027/logistics"
+
 PAGE = "/hsf-2027/manage/logistics"
-
-
-async def _client(app: Any, role: str) -> httpx.AsyncClient:
-    token = (await auth.issue_token(None, f"{role}@{DEMO_DOMAIN}", "tests")).secret
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"authorization": f"Bearer {token}"}
-    )
 
 
 @pytest.fixture
 async def logistics(app: Any, demo: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with await _client(app, "logistics") as http:
         yield http
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 async def build_trip(http: httpx.AsyncClient) -> dict[str, int]:

@@ -13,21 +13,15 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from festival.auth import services as auth
-from festival.demo import DEMO_DOMAIN
+from tests.logistics_helpers import BASE
+from tests.logistics_helpers import client as _client
+from tests.logistics_helpers import ok as _ok
 
 pytestmark = pytest.mark.anyio
 
-BASE = "/api/v1/editions/hsf-2027/logistics"
+
 HEL = ZoneInfo("Europe/Helsinki")
 BJS = ZoneInfo("Asia/Shanghai")
-
-
-async def _client(app: Any, role: str) -> httpx.AsyncClient:
-    token = (await auth.issue_token(None, f"{role}@{DEMO_DOMAIN}", "tests")).secret
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"authorization": f"Bearer {token}"}
-    )
 
 
 # "Today" for the lead-time checks, pinned: the trips are the demo programme's (February 2027), and
@@ -46,11 +40,6 @@ def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
 async def logistics(app: Any, demo: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with await _client(app, "logistics") as http:
         yield http
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def _wall(instant: dt.datetime, zone: ZoneInfo) -> str:

@@ -12,37 +12,23 @@ from typing import Any
 import httpx
 import pytest
 
-from festival.auth import services as auth
-from festival.demo import DEMO_DOMAIN
 from festival.logistics.riders import MAX_FILE_BYTES
 from festival.logistics.tables import DietaryNeed, RiderFile
+from tests.logistics_helpers import BASE
+from tests.logistics_helpers import client as _client
+from tests.logistics_helpers import problem as _problem
 
 pytestmark = pytest.mark.anyio
 
-BASE = "/api/v1/editions/hsf-2027/logistics"
+
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-async def _client(app: Any, role: str) -> httpx.AsyncClient:
-    token = (await auth.issue_token(None, f"{role}@{DEMO_DOMAIN}", "tests")).secret
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"authorization": f"Bearer {token}"}
-    )
 
 
 @pytest.fixture
 async def logistics(app: Any, demo: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with await _client(app, "logistics") as http:
         yield http
-
-
-def _problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 def _upload(

@@ -12,10 +12,11 @@ import pytest
 
 from festival.auth import services as auth
 from festival.demo import DEMO_DOMAIN
+from tests.logistics_helpers import BASE
+from tests.logistics_helpers import ok as _ok
+from tests.logistics_helpers import problem as _problem
 
 pytestmark = pytest.mark.anyio
-
-BASE = "/api/v1/editions/hsf-2027/logistics"
 
 
 @pytest.fixture
@@ -37,19 +38,6 @@ async def people(http: httpx.AsyncClient) -> list[int]:
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
     return ids
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def _problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code, body
-    return body
 
 
 def _flight(number: str, origin: str, destination: str, departure: str, arrival: str, **extra: Any) -> dict[str, Any]:
