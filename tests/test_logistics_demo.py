@@ -5,6 +5,7 @@ Helsinki 2027, and the deliberate problems docs/logistics.md promises the proble
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -72,12 +73,12 @@ def _ok(response: httpx.Response) -> Any:
 async def test_the_demo_logistics_load_once(full_demo: Any) -> None:
     assert {k: full_demo.created[k] for k in ("delegations", "delegates", "legs", "transfers", "rooms")} == {
         "delegations": 2,
-        "delegates": 11,
+        "delegates": 12,
         "legs": 5,
         "transfers": 3,
-        "rooms": 7,
+        "rooms": 8,
     }
-    assert full_demo.created["travel_documents"] == 12
+    assert full_demo.created["travel_documents"] == 13
     assert (full_demo.created["riders"], full_demo.created["dietary_needs"]) == (2, 2)
     counts = [await t.count() for t in TABLES]
     again = await load_demo()
@@ -117,7 +118,7 @@ async def test_beijing_delegation_flies_daxing_to_helsinki(admin: httpx.AsyncCli
     assert cz8171["carrier"] == "CZ" and cz8171["arrival_day_offset"] == 1  # the night flight lands the next morning
     assert cz8171["arrival_utc"] == "2027-02-04T02:40:00Z"
     assert ay51["direction"] == "outbound" and ay51["to_code"] == "PKX" and ay51["arrival_day_offset"] == 1
-    assert len(ay51["passengers"]) == 7
+    assert len(ay51["passengers"]) == 8
 
     hotel = _ok(await admin.get(f"{HSF}/hotels"))[0]
     assert hotel["name"] == "Original Sokos Hotel Presidentti" and hotel["time_zone"] == "Europe/Helsinki"
@@ -139,7 +140,7 @@ async def test_beijing_delegation_flies_daxing_to_helsinki(admin: httpx.AsyncCli
     ]
 
     visas = [d for d in _ok(await admin.get(f"{HSF}/documents")) if d["kind"] == "visa"]
-    assert all(d["document_type"] == "Schengen C" for d in visas) and len(visas) == 7
+    assert all(d["document_type"] == "Schengen C" for d in visas) and len(visas) == 8
     assert sorted(d["display_name"] for d in visas if d["status"] == "issued") == sorted(set(members) - {"Chen Jie"})
 
 
@@ -216,3 +217,18 @@ async def test_moi_helsinki_demo_has_no_problems(admin: httpx.AsyncClient, monke
     monkeypatch.setattr(problems_module, "now", lambda: dt.datetime(2027, 1, 25, 12, 0, tzinfo=dt.UTC))
     problems = _ok(await admin.get(f"{MOI}/problems"))
     assert [(p["kind"], p["message"]) for p in problems] == []
+
+
+async def test_the_demo_performer_reads_her_own_trip(app: Any, full_demo: Any) -> None:
+    """performer@ (Wang Fang, a dancer of the Beijing delegation) is linked to her person: /me is her
+    trip, without other people's documents, contact data or passport numbers."""
+    token = (await auth.issue_token(None, f"performer@{DEMO_DOMAIN}", "tests")).secret
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"authorization": f"Bearer {token}"}
+    ) as performer:
+        mine = _ok(await performer.get(f"{HSF}/me"))
+        text = json.dumps(mine, ensure_ascii=False)
+        assert "Wang Fang" in text and "王芳" in text
+        assert "No pork." not in text and "passport" not in text.lower().replace("passport_name", "")
+        page = await performer.get("/hsf-2027/my/itinerary")
+        assert page.status_code == 200 and "Wang Fang" in page.text

@@ -18,7 +18,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from festival.logistics import delegations, documents, riders, stays, transfers, travel
+from festival.demo import DEMO_DOMAIN
+from festival.logistics import delegations, documents, privacy, riders, stays, transfers, travel
+from festival.logistics import privacy_schemas as ps
 from festival.logistics import rider_schemas as rs
 from festival.logistics import schemas as s
 from festival.logistics.tables import Delegation
@@ -95,6 +97,7 @@ class DemoLogistics:
     documents: tuple[DemoDocument, ...]
     riders: tuple[tuple[str, rs.RiderNotes], ...] = ()  # (performer, structured notes)
     dietary: tuple[tuple[str, str], ...] = ()  # (person, needs), given with the person's consent
+    accounts: tuple[tuple[str, str], ...] = ()  # (person, demo account): the performer reads their own trip
 
 
 PRESIDENTTI = "Original Sokos Hotel Presidentti, Eteläinen Rautatiekatu 4, Helsinki"
@@ -120,6 +123,7 @@ BEIJING_2027 = DemoLogistics(
             "huang-xiaoyu", "Huang Xiaoyu", "黄晓雨", "HUANG", "XIAOYU", "CHN", "choreographer", "beijing-modern-dance"
         ),
         DemoPerson("zhou-ting", "Zhou Ting", "周婷", "ZHOU", "TING", "CHN", "dancer", "beijing-modern-dance"),
+        DemoPerson("wang-fang", "Wang Fang", "王芳", "WANG", "FANG", "CHN", "dancer", "beijing-modern-dance"),
     ),
     legs=(
         # Finnair's day flight from Daxing: 9 h 40 min in the air, the same day (6 hours apart in winter).
@@ -132,7 +136,7 @@ BEIJING_2027 = DemoLogistics(
             (-2, "11:20"),
             (-2, "15:00"),
             "K7Q2LM",
-            ("zhao-min", "zhang-wei", "liu-yang", "huang-xiaoyu", "zhou-ting"),
+            ("zhao-min", "zhang-wei", "liu-yang", "huang-xiaoyu", "zhou-ting", "wang-fang"),
         ),
         # China Southern's night flight: leaves before midnight, lands the next morning (+1).
         DemoLeg(
@@ -147,7 +151,7 @@ BEIJING_2027 = DemoLogistics(
             (10, "17:10"),
             (11, "08:25"),
             "K7Q2LN",
-            ("zhao-min", "zhang-wei", "liu-yang", "sun-li", "chen-jie", "huang-xiaoyu", "zhou-ting"),
+            ("zhao-min", "zhang-wei", "liu-yang", "sun-li", "chen-jie", "huang-xiaoyu", "zhou-ting", "wang-fang"),
         ),
     ),
     transfers=(
@@ -175,12 +179,13 @@ BEIJING_2027 = DemoLogistics(
         # From the night before: CZ8171 lands at 04:40, the room is ready when they arrive.
         DemoRoom("516", "twin", 2, (-2, 10), ("sun-li", "chen-jie")),
         DemoRoom("518", "twin", 2, (-2, 10), ("huang-xiaoyu", "zhou-ting")),
+        DemoRoom("520", "single", 1, (-2, 10), ("wang-fang",)),
     ),
     documents=(
         DemoDocument("zhao-min", "invitation_letter", "Invitation letter", "issued", "City of Helsinki", (-40, 12)),
         *(
             DemoDocument(key, "visa", "Schengen C", "issued", _SCHENGEN, (-5, 20))
-            for key in ("zhao-min", "zhang-wei", "liu-yang", "sun-li", "huang-xiaoyu", "zhou-ting")
+            for key in ("zhao-min", "zhang-wei", "liu-yang", "sun-li", "huang-xiaoyu", "zhou-ting", "wang-fang")
         ),
         # The second deliberate problem: still requested (applied late, no validity yet).
         DemoDocument("chen-jie", "visa", "Schengen C", "requested", _SCHENGEN, None, "Applied late; decision pending."),
@@ -207,6 +212,7 @@ BEIJING_2027 = DemoLogistics(
         ),
     ),
     dietary=(("zhao-min", "No pork."), ("zhou-ting", "Vegetarian.")),
+    accounts=(("wang-fang", f"performer@{DEMO_DOMAIN}"),),  # the demo's performer account (Wang Fang)
 )
 
 HELSINKI_2027 = DemoLogistics(
@@ -419,6 +425,8 @@ async def _load(data: DemoLogistics) -> dict[str, int]:
         await riders.set_notes(DEMO_ACTOR, edition, performer, notes)
     for key, needs in data.dietary:
         await riders.set_dietary(DEMO_ACTOR, edition, people[key], rs.DietaryIn(consent=True, text=needs))
+    for key, email in data.accounts:
+        await privacy.link_account(DEMO_ACTOR, edition, people[key], ps.AccountLinkIn(email=email))
     return {
         "delegations": 1,
         "delegates": len(data.people),
