@@ -327,11 +327,13 @@ async def test_erasing_a_person_leaves_no_personal_data_in_any_table(staff: dict
     await organiser.put(
         f"{BASE}/delegations/beijing-2027/people/{qiao}/fee", json={"fee_minor": 99000, "currency": "EUR"}
     )
+    needs = "Severe peanut allergy (Qiao)"  # given with consent: health data, erased with the person
+    _ok(await logistics.put(f"{BASE}/dietary/{qiao}", json={"consent": True, "text": needs}))
     login = await auth.create_user("q-login@example.org", PASSWORD)
     _ok(await logistics.put(f"{BASE}/people/{qiao}/account", json={"email": "q-login@example.org"}))
     await store_email(to="Qiao.Xinyu@example.cn", subject="Your itinerary", text="Dear Qiao Xinyu, 乔欣雨")
     text = await _all_text()
-    assert all(trace in text for trace in QIAO_TRACES[:-1]) and sealed in text  # the search sees them
+    assert all(trace in text for trace in QIAO_TRACES[:-1]) and sealed in text and needs in text  # seen
 
     erased = _ok(await logistics.delete(f"{BASE}/people/{qiao}/personal-data"))
     assert erased == {
@@ -345,7 +347,7 @@ async def test_erasing_a_person_leaves_no_personal_data_in_any_table(staff: dict
         "documents": 1,
     }
     text = await _all_text()
-    for trace in [*QIAO_TRACES, sealed]:
+    for trace in [*QIAO_TRACES, sealed, needs]:
         assert trace not in text, trace
     assert not await Person.exists().where(Person.id == qiao)
     assert not await AccountLink.exists().where(AccountLink.account == login.id)

@@ -424,3 +424,29 @@ async def test_slots_reach_a_person_through_their_performers_member_list(
         for slot in {p["slots"][0] for p in late}:
             _ok(await organiser.patch(f"/api/v1/editions/hsf-2027/slots/{slot}", json={"status": "cancelled"}))
     assert not [p for p in await _problems(logistics, chen) if p["kind"] == "on_stage_before_arrival"]
+
+
+async def test_a_trip_during_a_show_is_two_places_at_once(logistics: httpx.AsyncClient) -> None:
+    """A leg during the festival (direction other) that crosses one of the person's slots: on stage and
+    on the plane at once. The same trip between shows is no problem."""
+    li, wang = await _people(logistics)
+    await _clean_trip(logistics, li, wang)
+    slot = (await _li_na_slots())[0]
+    trip = {"direction": "other", "number": "AY631", "from_code": "HEL", "to_code": "ARN", "passengers": [li]}
+    stockholm = ZoneInfo("Europe/Stockholm")
+    during = {
+        **trip,
+        "departure": _wall(slot["starts_at"] - dt.timedelta(minutes=30), HEL),
+        "arrival": _wall(slot["starts_at"] + dt.timedelta(minutes=30), stockholm),
+    }
+    leg = await _leg(logistics, **during)
+    found = await _problems(logistics, li, wang)
+    assert [(p["kind"], p["legs"], p["slots"]) for p in found] == [("two_places_at_once", [leg], [slot["id"]])], found
+    assert "Li Na is on AY631" in found[0]["message"]
+    between = {
+        **trip,
+        "departure": _wall(slot["ends_at"] + dt.timedelta(minutes=1), HEL),
+        "arrival": _wall(slot["ends_at"] + dt.timedelta(hours=1), stockholm),
+    }
+    _ok(await logistics.put(f"{BASE}/legs/{leg}", json={"mode": "air", **between}))
+    assert await _problems(logistics, li, wang) == []

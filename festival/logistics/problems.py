@@ -11,8 +11,9 @@ leg or room); ``find_problems`` is pure. Kinds (``Problem.kind``) and their seve
 - ``pickup_before_landing`` (error): a transfer's pickup earlier than its leg's arrival.
 - ``pickup_elsewhere`` (warning): the pickup place is not where the leg lands (neither its place
   name nor its airport code) or is in another zone.
-- ``two_places_at_once`` (error): one person on two legs that overlap in time, or picked up by a
-  transfer while on a leg (back-to-back connections are fine).
+- ``two_places_at_once`` (error): one person on two legs that overlap in time, picked up by a
+  transfer while on a leg (back-to-back connections are fine), or on a trip during the festival
+  (a leg of direction ``other``) while one of their slots runs.
 - ``vehicle_over_seats`` (error): more transfer passengers than seats.
 - ``hotel_nights_missing`` (warning): nights of the stay (from the inbound arrival's local date to
   the outbound departure's local date, in the hotel's zone) that none of the person's rooms covers.
@@ -463,6 +464,28 @@ def _two_places(f: _Finder) -> None:
                     at=(b_departs, b.from_zone),
                     anchor=_leg_anchor(b.id),
                 )
+    for slot in f.facts.slots:
+        for person in slot.people:
+            for departs, arrives, leg in by_person.get(person, []):
+                # Arrival and departure legs are the stay's bounds (``on_stage_before_arrival`` /
+                # ``_after_departure``); a trip during the festival (``other``) must not cross a slot.
+                if leg.direction == "other" and departs < slot.ends_at and slot.starts_at < arrives:
+                    f.add(
+                        "two_places_at_once",
+                        "error",
+                        gettext("%(name)s is on %(leg)s during %(slot)s (%(when)s).")
+                        % {
+                            "name": f.name(person),
+                            "leg": leg.label,
+                            "slot": slot.title,
+                            "when": _clock(slot.starts_at, slot.zone),
+                        },
+                        people=[person],
+                        legs=[leg.id],
+                        slots=[slot.id],
+                        at=(slot.starts_at, slot.zone),
+                        anchor=_leg_anchor(leg.id),
+                    )
     for t in f.facts.transfers:
         if t.pickup_at is None:
             continue  # reported as unknown with the pickups
