@@ -151,19 +151,20 @@ _EARLIER = (
     "WHERE id = {} AND first_at > {} RETURNING id"
 )
 _FLAG = "UPDATE ticketing_scan SET conflict = {} WHERE device = {} AND nonce = {} AND result <> 'nonce_reused'"
-_RECORD = (
+_SCAN_COLUMNS = (
     "INSERT INTO ticketing_scan (edition, device, checkin_list, ticket, ticket_type, nonce, payload_digest, "
     "direction, gate, scanned_at, received_at, result, offline, conflict, detail) "
-    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id"
 )
+_RECORD = _SCAN_COLUMNS + "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id"
 # PostgreSQL: a first admission and its scan record in one statement (one round trip, atomic without
 # BEGIN/COMMIT). Nothing is written when the admission exists already: the caller then takes the
 # general path. The casts type the parameters of the SELECT (they name no column by themselves).
 _ADMIT_AND_RECORD = (
-    "WITH a AS (" + _ADMIT + ") "
-    "INSERT INTO ticketing_scan (edition, device, checkin_list, ticket, ticket_type, nonce, payload_digest, "
-    "direction, gate, scanned_at, received_at, result, offline, conflict, detail) "
-    "SELECT {}::integer, {}::integer, {}::integer, {}::bigint, {}::integer, {}::varchar, {}::varchar, "
+    "WITH a AS ("
+    + _ADMIT
+    + ") "
+    + _SCAN_COLUMNS
+    + "SELECT {}::integer, {}::integer, {}::integer, {}::bigint, {}::integer, {}::varchar, {}::varchar, "
     "{}::varchar, {}::varchar, {}::timestamptz, {}::timestamptz, 'admitted', {}::boolean, false, {}::json "
     "FROM a RETURNING id"
 )
@@ -184,9 +185,7 @@ async def scan(device: GateDevice, request: ScanRequest, now: dt.datetime | None
     ticket_id = claim.ticket_id if claim is not None else None
     (found,) = await _fetch(_PREVIOUS_AND_TICKET, device.id, request.nonce, ticket_id)
     if found["id"] is not None:
-        if found["payload_digest"] == digest:
-            return _from_row(found)
-        return await _record(device, request, digest, received, ScanResult("nonce_reused"))
+        return await _nonce_seen(device, request, digest, received, found)
     verdict = claimed if claim is None else _check_ticket(claimed, claim, found, request, list_rules, moment)
     for _ in range(3):
         try:
@@ -205,10 +204,17 @@ async def scan(device: GateDevice, request: ScanRequest, now: dt.datetime | None
             # The same nonce arrived twice at once: the other one was recorded; answer as it was.
             again = await _fetch(_PREVIOUS, device.id, request.nonce)
             if again:
-                if again[0]["payload_digest"] == digest:
-                    return _from_row(again[0])
-                return await _record(device, request, digest, received, ScanResult("nonce_reused"))
+                return await _nonce_seen(device, request, digest, received, again[0])
     raise RuntimeError("a scan could not be recorded")  # pragma: no cover
+
+
+async def _nonce_seen(
+    device: GateDevice, request: ScanRequest, digest: str, received: dt.datetime, previous: dict[str, Any]
+) -> ScanResult:
+    """The nonce was recorded before: the same payload gets that answer; another is ``nonce_reused``."""
+    if previous["payload_digest"] == digest:
+        return _from_row(previous)
+    return await _record(device, request, digest, received, ScanResult("nonce_reused"))
 
 
 async def _check_claim(
