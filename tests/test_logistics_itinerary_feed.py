@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -20,6 +21,14 @@ pytestmark = pytest.mark.anyio
 async def logistics(app: Any, demo: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with await _client(app, "logistics") as http:
         yield http
+
+
+def _stamps(body: bytes) -> dict[str, str]:
+    """Each event's DTSTAMP (UTC, as written: YYYYMMDDTHHMMSSZ sorts as time) by UID."""
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(body)
+    return {str(e["UID"]): e["DTSTAMP"].to_ical().decode() for e in calendar.walk("VEVENT")}
 
 
 async def _feed_path(app: Any) -> str:
@@ -84,6 +93,7 @@ async def test_legs_pickups_and_hotel_nights_in_their_own_zones(app: Any, logist
             "status": "confirmed",
             "passengers": [p["person"] for p in leg["passengers"]],
         }
+        await anyio.sleep(1.1)  # DTSTAMP is written to the second: let the change fall in a later one
         _ok(await logistics.put(f"{BASE}/legs/{ids['inbound']}", json=body))
         moved_response = await anyone.get(path)
         assert moved_response.headers["etag"] != response.headers["etag"]
@@ -95,3 +105,8 @@ async def test_legs_pickups_and_hotel_nights_in_their_own_zones(app: Any, logist
         assert later_pickup.start.replace(tzinfo=None) == dt.datetime(2027, 2, 3, 7, 55)
         assert later_pickup.sequence > pickup.sequence
         assert moved[f"itinerary-room-{ids['room']}@festival"].sequence == room.sequence  # untouched
+        before, after = _stamps(response.content), _stamps(moved_response.content)
+        for uid in (f"itinerary-leg-{ids['inbound']}@festival", f"itinerary-transfer-{ids['transfer']}@festival"):
+            assert after[uid] > before[uid], uid  # DTSTAMP: the item's last change
+        room_uid = f"itinerary-room-{ids['room']}@festival"
+        assert after[room_uid] == before[room_uid]

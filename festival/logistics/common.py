@@ -10,7 +10,7 @@ from piccolo.table import Table
 
 from festival.auth.principal import Principal
 from festival.editions.services import edition_row
-from festival.errors import ValidationFailed
+from festival.errors import NotFound, ValidationFailed
 from festival.logistics import schemas as s
 from festival.logistics.tables import Delegation, DelegationMember
 from schedule.times import local
@@ -75,3 +75,21 @@ async def replace_links(link: type[Table], owner_column: str, owner_id: int, per
 
 def local_or_none(instant: dt.datetime | None, zone: str) -> dt.datetime | None:
     return None if instant is None else local(instant, zone)
+
+
+async def check_person(edition_id: int, person_id: int) -> None:
+    """``person_not_found`` unless the person is in one of the edition's delegations."""
+    if person_id not in await edition_people(edition_id):
+        raise NotFound(f"no person {person_id} in this edition's delegations", code="person_not_found")
+
+
+def leg_number(mode: str, carrier: str, number: str) -> str:
+    """How a leg's service is written: "CZ8171" for a flight, "VR IC 27" otherwise ("" when none)."""
+    return (f"{carrier}{number}" if mode == "air" else f"{carrier} {number}").strip()
+
+
+def day_offset(departs: dt.datetime | None, arrives: dt.datetime | None, from_zone: str, to_zone: str) -> int | None:
+    """The arrival's local date minus the departure's (+1: lands the next day); None while either is TBD."""
+    if departs is None or arrives is None:
+        return None
+    return (local(arrives, to_zone).date() - local(departs, from_zone).date()).days

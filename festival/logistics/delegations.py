@@ -16,7 +16,7 @@ from festival.database import is_unique_violation
 from festival.editions.services import check_plain
 from festival.errors import Conflict, NotFound, ValidationFailed
 from festival.logistics import schemas as s
-from festival.logistics.common import edition, edition_people, now
+from festival.logistics.common import check_person, edition, edition_people, now
 from festival.logistics.names import check_nationality, check_passport_name
 from festival.logistics.tables import Delegation, DelegationMember, Passport
 from festival.people.services import check_email
@@ -31,8 +31,7 @@ async def _delegation(edition_id: int, slug: str) -> Delegation:
 
 
 async def _person(edition_id: int, person_id: int) -> Person:
-    if person_id not in await edition_people(edition_id):
-        raise NotFound(f"no person {person_id} in this edition's delegations", code="person_not_found")
+    await check_person(edition_id, person_id)
     row = await Person.objects().where(Person.id == person_id).first()
     if row is None:  # erased in between
         raise NotFound(f"no person {person_id}", code="person_not_found")

@@ -24,6 +24,7 @@ from typing import Any
 from festival.editions.services import json_value
 from festival.i18n import localize
 from festival.jobs.base import JobContext, TransientError, job, periodic
+from festival.logistics.common import leg_number
 from festival.logistics.tables import (
     DelegationMember,
     LegPassenger,
@@ -74,7 +75,7 @@ async def states(
     out: dict[str, ItemState] = {}
     if legs:
         for r in await TravelLeg.select().where(TravelLeg.id.is_in(list(legs)) & (TravelLeg.edition == edition_id)):
-            number = f"{r['carrier']}{r['number']}" if r["mode"] == "air" else f"{r['carrier']} {r['number']}"
+            number = leg_number(r["mode"], r["carrier"], r["number"])
             out[f"leg-{r['id']}"] = ItemState(
                 subject=" ".join(
                     x

@@ -24,6 +24,7 @@ import zoneinfo
 from typing import Any
 
 from festival.i18n import translations
+from festival.logistics.common import leg_number
 from festival.logistics.tables import DelegationMember, LegPassenger, RoomOccupant, TransferPassenger
 from festival.tables import PerformerMember
 from schedule.exporters.ical import EventStatus, FeedEvent
@@ -80,11 +81,7 @@ async def itinerary_events(performer_id: int, ctx: FeedContext) -> list[FeedEven
         status = "cancelled" if r["leg.status"] == "cancelled" else "confirmed"
         if arrives is None or not still_shown(status, r["leg.updated_at"], ctx):
             continue
-        number = (
-            f"{r['leg.carrier']}{r['leg.number']}"
-            if r["leg.mode"] == "air"
-            else f"{r['leg.carrier']} {r['leg.number']}"
-        )
+        number = leg_number(r["leg.mode"], r["leg.carrier"], r["leg.number"])
         origin, destination = r["leg.from_code"] or r["leg.from_place"], r["leg.to_code"] or r["leg.to_place"]
         summary = gettext("%(number)s %(origin)s → %(destination)s") % {
             "number": number.strip() or gettext("Travel"),

@@ -23,7 +23,7 @@ from festival.editions.services import json_value
 from festival.errors import NotFound
 from festival.i18n import localize
 from festival.logistics import schemas as s
-from festival.logistics.common import edition
+from festival.logistics.common import day_offset, edition, leg_number
 from festival.logistics.tables import (
     Delegation,
     DelegationMember,
@@ -128,14 +128,8 @@ async def _legs(edition_id: int, person_ids: list[int]) -> list[SheetItem]:
         if r["leg.id"] in seen:
             continue
         departs, arrives = r["leg.departs_at"], r["leg.arrives_actual_at"] or r["leg.arrives_planned_at"]
-        offset = None
-        if departs is not None and arrives is not None:
-            offset = (local(arrives, r["leg.to_zone"]).date() - local(departs, r["leg.from_zone"]).date()).days
-        title = (
-            f"{r['leg.carrier']}{r['leg.number']}"
-            if r["leg.mode"] == "air"
-            else f"{r['leg.carrier']} {r['leg.number']}"
-        )
+        offset = day_offset(departs, arrives, r["leg.from_zone"], r["leg.to_zone"])
+        title = leg_number(r["leg.mode"], r["leg.carrier"], r["leg.number"])
         seen[r["leg.id"]] = _item(
             "leg",
             f"leg-{r['leg.id']}",

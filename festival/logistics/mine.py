@@ -16,7 +16,7 @@ from typing import Any
 from festival.auth.principal import Principal
 from festival.errors import NotFound
 from festival.logistics import privacy_schemas as p
-from festival.logistics.common import edition, local_or_none
+from festival.logistics.common import day_offset, edition, local_or_none
 from festival.logistics.tables import (
     AccountLink,
     DelegationMember,
@@ -28,7 +28,6 @@ from festival.logistics.tables import (
     TravelDocument,
     TravelLeg,
 )
-from festival.logistics.travel import _day_offset
 from festival.tables import Person
 
 
@@ -120,7 +119,7 @@ async def _legs(edition_id: int, person_id: int, people: dict[int, str]) -> list
             departure_local=local_or_none(r["departs_at"], r["from_zone"]),
             arrival_tbd=r["arrives_planned_at"] is None,
             arrival_local=local_or_none(r["arrives_planned_at"], r["to_zone"]),
-            arrival_day_offset=_day_offset(r["departs_at"], r["arrives_planned_at"], r),
+            arrival_day_offset=day_offset(r["departs_at"], r["arrives_planned_at"], r["from_zone"], r["to_zone"]),
             status=r["status"],
             mine=person_id in riders[r["id"]],
             travellers=_names(riders[r["id"]], people),

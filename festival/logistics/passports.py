@@ -14,7 +14,7 @@ from festival import sealing
 from festival.auth.principal import Principal
 from festival.errors import FestivalError, NotFound
 from festival.logistics import schemas as s
-from festival.logistics.common import edition, edition_people, now
+from festival.logistics.common import check_person, edition, now
 from festival.logistics.names import check_passport_number
 from festival.logistics.tables import Passport, PassportRead
 
@@ -32,17 +32,12 @@ def _context(person_id: int) -> bytes:
     return f"passport:{person_id}".encode()
 
 
-async def _check_person(edition_id: int, person_id: int) -> None:
-    if person_id not in await edition_people(edition_id):
-        raise NotFound(f"no person {person_id} in this edition's delegations", code="person_not_found")
-
-
 async def set_number(
     actor: Principal, secret_key: str, edition_slug: str, person_id: int, data: s.PassportNumberIn
 ) -> None:
     """Seal and store the number. The passport's name must be entered first (``passport_name_required``)."""
     ed = await edition(edition_slug, actor)
-    await _check_person(ed["id"], person_id)
+    await check_person(ed["id"], person_id)
     number = check_passport_number(data.number)
     sealed = sealing.seal(secret_key, PURPOSE, _context(person_id), number.encode())
     changed = (
@@ -60,7 +55,7 @@ async def set_number(
 async def read_number(actor: Principal, secret_key: str, edition_slug: str, person_id: int) -> s.PassportNumberOut:
     """The number in clear, logged first (who, when, whose, in which edition)."""
     ed = await edition(edition_slug, actor)
-    await _check_person(ed["id"], person_id)
+    await check_person(ed["id"], person_id)
     row = await Passport.select(Passport.number_sealed).where(Passport.person == person_id).first()
     if row is None or row["number_sealed"] is None:
         raise NotFound(f"no passport number on file for person {person_id}", code="passport_number_missing")

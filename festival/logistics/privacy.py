@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from piccolo.apps.user.tables import BaseUser
 from piccolo.columns.combination import WhereRaw
@@ -24,7 +23,7 @@ from festival.auth.services import normalise_email
 from festival.database import is_unique_violation
 from festival.errors import Conflict, NotFound, ValidationFailed
 from festival.logistics import privacy_schemas as p
-from festival.logistics.common import edition, edition_people, now
+from festival.logistics.common import check_person, edition, edition_people, now
 from festival.logistics.tables import (
     AccountLink,
     Delegation,
@@ -42,12 +41,7 @@ from festival.logistics.tables import (
     TravelLeg,
 )
 from festival.tables import Edition, EmailMessage, PerformerMember, Person
-
-
-async def _check_person(edition_id: int, person_id: int) -> None:
-    if person_id not in await edition_people(edition_id):
-        raise NotFound(f"no person {person_id} in this edition's delegations", code="person_not_found")
-
+from schedule.times import local
 
 # Account links
 
@@ -57,7 +51,7 @@ async def link_account(actor: Principal, edition_slug: str, person_id: int, data
     Errors: ``person_not_found``, ``unknown_account`` (no account has that e-mail),
     ``account_taken`` (the account is already another person's)."""
     ed = await edition(edition_slug, actor)
-    await _check_person(ed["id"], person_id)
+    await check_person(ed["id"], person_id)
     account = (
         await BaseUser.select(BaseUser.id, BaseUser.email).where(BaseUser.email == normalise_email(data.email)).first()
     )
@@ -80,7 +74,7 @@ async def link_account(actor: Principal, edition_slug: str, person_id: int, data
 
 async def get_account_link(actor: Principal, edition_slug: str, person_id: int) -> p.AccountLinkOut:
     ed = await edition(edition_slug, actor)
-    await _check_person(ed["id"], person_id)
+    await check_person(ed["id"], person_id)
     row = (
         await AccountLink.select(AccountLink.linked_at, AccountLink.account.email)
         .where(AccountLink.person == person_id)
@@ -93,7 +87,7 @@ async def get_account_link(actor: Principal, edition_slug: str, person_id: int) 
 
 async def unlink_account(actor: Principal, edition_slug: str, person_id: int) -> None:
     ed = await edition(edition_slug, actor)
-    await _check_person(ed["id"], person_id)
+    await check_person(ed["id"], person_id)
     await AccountLink.delete().where(AccountLink.person == person_id)
 
 
@@ -142,8 +136,9 @@ async def _delete_people(person_ids: Iterable[int]) -> None:
         return
     rows = await Person.select(Person.email).where(Person.id.is_in(ids))
     addresses = sorted({r["email"].strip().lower() for r in rows if r["email"].strip()})
-    for address in addresses:
-        await EmailMessage.delete().where(WhereRaw("lower(to_address) = {}", address))
+    if addresses:  # one statement for all of them
+        marks = ", ".join("{}" for _ in addresses)
+        await EmailMessage.delete().where(WhereRaw(f"lower(to_address) IN ({marks})", *addresses))
     await Person.delete().where(Person.id.is_in(ids))
 
 
@@ -165,7 +160,7 @@ async def erase_person(actor: Principal, edition_slug: str, person_id: int) -> p
     one row), in one transaction. Leaves an anonymous ``Erasure`` row per edition they travelled in
     and returns this edition's. ``person_not_found`` when they are in none of its delegations."""
     ed = await edition(edition_slug, actor)
-    await _check_person(ed["id"], person_id)
+    await check_person(ed["id"], person_id)
     today = now().date()
     async with Person._meta.db.transaction():
         records = []
@@ -208,7 +203,7 @@ async def set_retention(actor: Principal, edition_slug: str, data: p.RetentionIn
 def _expired(row: dict[str, Any], at: dt.datetime) -> bool:
     """Past the retention day in the edition's own calendar."""
     until = row["retention_until"]
-    return until is not None and at.astimezone(ZoneInfo(row["time_zone"])).date() > until
+    return until is not None and local(at, row["time_zone"]).date() > until
 
 
 async def _erase_edition(edition_id: int, live_editions: set[int], today: dt.date) -> Erasure | None:

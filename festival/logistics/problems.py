@@ -45,7 +45,7 @@ from festival.auth.principal import Principal
 from festival.editions.services import json_value
 from festival.i18n import N_, current_language, gettext, localize
 from festival.logistics import schemas as s
-from festival.logistics.common import edition, now
+from festival.logistics.common import edition, leg_number, now
 from festival.logistics.tables import (
     Delegation,
     DelegationMember,
@@ -665,7 +665,7 @@ def _documents(f: _Finder, stays: dict[int, _Stay], today: dt.date, lead_days: i
 
 
 def _leg_label(row: dict[str, Any]) -> str:
-    number = f"{row['carrier']}{row['number']}" if row["mode"] == "air" else f"{row['carrier']} {row['number']}".strip()
+    number = leg_number(row["mode"], row["carrier"], row["number"])
     ends = f"{row['from_code'] or row['from_place']} → {row['to_code'] or row['to_place']}"
     return f"{number} {ends}".strip() if number else ends
 

@@ -22,7 +22,7 @@ from festival.errors import NotFound, ValidationFailed
 from festival.logistics import digests
 from festival.logistics import schemas as s
 from festival.logistics.airports import airport
-from festival.logistics.common import check_people, edition, local_or_none, now, passengers, replace_links
+from festival.logistics.common import check_people, day_offset, edition, local_or_none, now, passengers, replace_links
 from festival.logistics.names import parse_flight_number
 from festival.logistics.pickups import detach_leg, follow_leg
 from festival.logistics.tables import LegPassenger, TravelLeg
@@ -104,12 +104,6 @@ def leg_fields(data: s.LegIn) -> dict[str, Any]:
     }
 
 
-def _day_offset(departs: dt.datetime | None, arrives: dt.datetime | None, row: dict[str, Any]) -> int | None:
-    if departs is None or arrives is None:
-        return None
-    return (local(arrives, row["to_zone"]).date() - local(departs, row["from_zone"]).date()).days
-
-
 def _leg_out(row: dict[str, Any], people: list[s.PassengerOut]) -> s.LegOut:
     departs, arrives, actual = row["departs_at"], row["arrives_planned_at"], row["arrives_actual_at"]
     return s.LegOut(
@@ -131,7 +125,7 @@ def _leg_out(row: dict[str, Any], people: list[s.PassengerOut]) -> s.LegOut:
         arrival_tbd=arrives is None,
         arrival_local=local_or_none(arrives, row["to_zone"]),
         arrival_utc=arrives,
-        arrival_day_offset=_day_offset(departs, arrives, row),
+        arrival_day_offset=day_offset(departs, arrives, row["from_zone"], row["to_zone"]),
         arrival_actual_local=local_or_none(actual, row["to_zone"]),
         arrival_actual_utc=actual,
         arrived=row["arrived"],
