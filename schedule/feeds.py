@@ -27,7 +27,6 @@ import hmac
 import importlib
 import time
 import uuid
-import zoneinfo
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +43,7 @@ from schedule import publishing
 from schedule.exporters.ical import FeedEvent, FeedHeader, css_colour, render
 from schedule.snapshot import Programme, PublicSlot, Recent
 from schedule.tables import CalendarFeed
+from schedule.times import midnight
 
 # Extensions of the private feeds, "module:function" strings so this module imports nothing built on
 # it. A personal source is ``async (feed_id) -> list[(edition slug, slot uid)]`` (ticketing: the
@@ -331,9 +331,7 @@ async def series_feed(series: str, ctx: FeedContext) -> Feed:
     floor = max((r["updated_at"] for r in rows), default=EPOCH)  # an edition hidden or renamed
     programmes: list[Programme] = []
     for row in sorted(rows, key=lambda r: r["last_day"]):
-        ends = dt.datetime.combine(
-            row["last_day"] + dt.timedelta(days=1), dt.time(), zoneinfo.ZoneInfo(row["time_zone"])
-        )
+        ends = midnight(row["last_day"] + dt.timedelta(days=1), row["time_zone"])
         if ends <= ctx.now:
             floor = max(floor, ends)  # a past edition left the feed when it ended
             continue

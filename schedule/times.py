@@ -86,3 +86,14 @@ def festival_day(local_time: dt.datetime) -> dt.date:
     """The festival day a local time belongs to: a day runs 06:00-06:00, so a show at 01:30 is part
     of the evening before (as in the frab export's ``day_start``/``day_end``)."""
     return (local_time - dt.timedelta(hours=DAY_STARTS.hour, minutes=DAY_STARTS.minute)).date()
+
+
+def clock(instant: dt.datetime, time_zone: str) -> str:
+    """``Wed 20.01. 06:05 EET``: the wall clock with its zone's abbreviation, which tells the two
+    03:30s of the autumn night apart. For messages (warnings, the logistics problems list)."""
+    return local(instant, time_zone).strftime("%a %d.%m. %H:%M %Z")
+
+
+def midnight(day: dt.date, time_zone: str) -> dt.datetime:
+    """The UTC instant at which ``day`` begins at ``time_zone`` (for all-day spans in feeds)."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(time_zone)).astimezone(UTC)

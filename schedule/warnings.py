@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from festival.i18n import gettext as _
+from schedule.times import clock, local
 
 INTERNAL_KINDS = ("soundcheck", "rehearsal", "changeover", "blocker")
 
@@ -73,11 +74,6 @@ def _minutes(delta: dt.timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
-def _clock(instant: dt.datetime, zone: str) -> str:
-    """E.g. "Sat 06.02. 13:00 EET": the abbreviation tells the two 03:30s of the autumn night apart."""
-    return instant.astimezone(ZoneInfo(zone)).strftime("%a %d.%m. %H:%M %Z")
-
-
 def venue_clashes(slots: Iterable[SlotFacts], venues: dict[int, VenueFacts]) -> list[Warning]:
     """Every pair of slots at one venue that overlap or leave less than its changeover buffer."""
     by_venue: dict[int, list[SlotFacts]] = defaultdict(list)
@@ -109,7 +105,7 @@ def _venue_warning(venue: VenueFacts, a: SlotFacts, b: SlotFacts, gap: dt.timede
             "venue": venue.name,
             "a": a.title,
             "b": b.title,
-            "when": _clock(b.starts_at, venue.time_zone),
+            "when": clock(b.starts_at, venue.time_zone),
         }
     else:
         message = _(
@@ -149,7 +145,7 @@ def _performer_warning(
             "performer": name,
             "a": a.title,
             "b": b.title,
-            "when": _clock(b.starts_at, zone),
+            "when": clock(b.starts_at, zone),
         }
     else:
         message = _(
@@ -173,7 +169,7 @@ def outside_days(slots: Iterable[SlotFacts], venues: dict[int, VenueFacts], edit
         if slot.kind != "public":
             continue  # soundchecks and set-up often happen before the festival opens
         zone = venues[slot.venue].time_zone
-        day = slot.starts_at.astimezone(ZoneInfo(zone)).date()
+        day = local(slot.starts_at, zone).date()
         if edition.first_day <= day <= edition.last_day:
             continue
         message = _("“%(title)s” is on %(day)s, outside the festival days (%(first)s – %(last)s).") % {

@@ -120,6 +120,7 @@ async def test_passport_names_with_separators_and_editing(logistics: httpx.Async
 async def test_passport_numbers_are_sealed_for_coordinators_only_and_every_read_is_logged(
     app: Any, logistics: httpx.AsyncClient, organiser: httpx.AsyncClient
 ) -> None:
+    from festival.logistics import passports
     from festival.logistics.tables import Passport, PassportRead
 
     (li,) = await _delegation(logistics, LI_NA)
@@ -150,6 +151,14 @@ async def test_passport_numbers_are_sealed_for_coordinators_only_and_every_read_
     assert log[0]["read_at"] >= log[1]["read_at"]
     _problem(await logistics.get(f"{BASE}/people/{wang}/passport-number"), 404, "passport_number_missing")
     assert await PassportRead.count() == 2  # a refused read logs nothing: no number left
+    # Sealed under another SECRET_KEY (the key was changed): a 409 saying what to do, nothing logged.
+    foreign = sealing.seal("another key", passports.PURPOSE, f"passport:{li}".encode(), b"E12345678")
+    await Passport.update({Passport.number_sealed: foreign}).where(Passport.person == li)
+    unreadable = _problem(await logistics.get(number), 409, "passport_number_unreadable")
+    assert "enter the number again" in unreadable["detail"]
+    assert await PassportRead.count() == 2
+    assert (await logistics.put(number, json={"number": "E12345678"})).status_code == 204
+    assert _ok(await logistics.get(number))["number"] == "E12345678"
     # Performers and visitors get nothing of logistics.
     async with await _client(app, "performer") as performer:
         assert (await performer.get(f"{BASE}/people")).status_code == 403

@@ -450,3 +450,30 @@ async def test_a_trip_during_a_show_is_two_places_at_once(logistics: httpx.Async
     }
     _ok(await logistics.put(f"{BASE}/legs/{leg}", json={"mode": "air", **between}))
     assert await _problems(logistics, li, wang) == []
+
+
+async def test_two_rides_at_once_are_two_places_at_once(logistics: httpx.AsyncClient) -> None:
+    """Li Na on two transfers picking up 20 minutes apart (a ride is taken to last 30 minutes: the
+    drop-off is not recorded) is an error naming both; 30 minutes apart is back to back and fine."""
+    li, wang = await _people(logistics)
+    await _clean_trip(logistics, li, wang)
+    slot = (await _li_na_slots())[0]
+    pickup = slot["starts_at"] - dt.timedelta(hours=2)
+    ride = {"pickup_place": "Hotel Torni", "pickup_zone": "Europe/Helsinki", "dropoff_place": "Venue", "seats": 4}
+    ride["passengers"] = [li]
+    first = _ok(await logistics.post(f"{BASE}/transfers", json={**ride, "pickup": _wall(pickup, HEL)}), 201)["id"]
+    second_body = {**ride, "pickup_place": "Musiikkitalo", "pickup": _wall(pickup + dt.timedelta(minutes=20), HEL)}
+    second = _ok(await logistics.post(f"{BASE}/transfers", json=second_body), 201)["id"]
+    found = await _problems(logistics, li, wang)
+    assert [(p["kind"], p["transfers"], p["anchor"]) for p in found] == [
+        ("two_places_at_once", [first, second], f"transfer-{second}")
+    ], found
+    assert "Li Na is on two transfers at once" in found[0]["message"]
+    assert "Musiikkitalo" in found[0]["message"]
+    # Half an hour apart: one ride after the other.
+    later = {**second_body, "pickup": _wall(pickup + dt.timedelta(minutes=30), HEL)}
+    _ok(await logistics.put(f"{BASE}/transfers/{second}", json=later))
+    assert await _problems(logistics, li, wang) == []
+    # A cancelled ride takes no one anywhere.
+    _ok(await logistics.put(f"{BASE}/transfers/{second}", json={**second_body, "status": "cancelled"}))
+    assert await _problems(logistics, li, wang) == []

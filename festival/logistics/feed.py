@@ -5,7 +5,7 @@ delegation members travelling with it), across every edition, as calendar events
 
 - a leg with both times known: DTSTART in the origin's zone, DTEND in the destination's
   (``FeedEvent.end_time_zone``), so a Beijing -> Helsinki flight shows 01:30 CST to 05:30 EET;
-- a transfer with a known pickup: from the pickup, for ``PICKUP_EVENT_MIN`` (the drop-off time is
+- a transfer with a known pickup: from the pickup, for ``pickups.RIDE_MIN`` (the drop-off time is
   not recorded; the event marks when and where to be, and says so in its description);
 - a room with both dates: the nights as an all-day event in the hotel's zone (DTEND the check-out
   day, exclusive).
@@ -20,17 +20,16 @@ the row: ``itinerary-leg-{id}``, ``itinerary-transfer-{id}``, ``itinerary-room-{
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from festival.i18n import translations
 from festival.logistics.common import leg_number
+from festival.logistics.pickups import RIDE_MIN
 from festival.logistics.tables import DelegationMember, LegPassenger, RoomOccupant, TransferPassenger
 from festival.tables import PerformerMember
 from schedule.exporters.ical import EventStatus, FeedEvent
 from schedule.feeds import FeedContext, still_shown
-
-PICKUP_EVENT_MIN = 30
+from schedule.times import midnight
 
 
 async def performer_people(performer_id: int) -> list[int]:
@@ -46,10 +45,6 @@ async def performer_people(performer_id: int) -> list[int]:
         )
     }
     return sorted(found)
-
-
-def _midnight(day: dt.date, zone: str) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(dt.UTC)
 
 
 def _names(rows: list[dict[str, Any]], owner: str) -> dict[int, list[str]]:
@@ -134,7 +129,7 @@ async def itinerary_events(performer_id: int, ctx: FeedContext) -> list[FeedEven
                 key=f"itinerary-transfer-{r['transfer.id']}",
                 summary=summary if status != "cancelled" else gettext("Cancelled: %(title)s") % {"title": summary},
                 starts_at=starts,
-                ends_at=starts + dt.timedelta(minutes=PICKUP_EVENT_MIN),
+                ends_at=starts + dt.timedelta(minutes=RIDE_MIN),
                 time_zone=r["transfer.pickup_zone"],
                 status=status,
                 sequence=r["transfer.sequence"],
@@ -171,8 +166,8 @@ async def itinerary_events(performer_id: int, ctx: FeedContext) -> list[FeedEven
             FeedEvent(
                 key=f"itinerary-room-{r['room.id']}",
                 summary=gettext("Hotel: %(name)s") % {"name": r["room.hotel.name"]},
-                starts_at=_midnight(r["room.check_in"], zone),
-                ends_at=_midnight(r["room.check_out"], zone),
+                starts_at=midnight(r["room.check_in"], zone),
+                ends_at=midnight(r["room.check_out"], zone),
                 time_zone=zone,
                 status="confirmed",
                 sequence=r["room.sequence"],

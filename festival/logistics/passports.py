@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from festival import sealing
 from festival.auth.principal import Principal
-from festival.errors import FestivalError, NotFound
+from festival.errors import Conflict, NotFound
 from festival.logistics import schemas as s
 from festival.logistics.common import check_person, edition, now
 from festival.logistics.names import check_passport_number
@@ -21,11 +21,11 @@ from festival.logistics.tables import Passport, PassportRead
 PURPOSE = b"festival passport number v1"
 
 
-class PassportSealedElsewhere(FestivalError):
-    """The number was sealed under another ``SECRET_KEY``: restore that key, or enter the number again."""
+class PassportSealedElsewhere(Conflict):
+    """The number was sealed under another ``SECRET_KEY``: restore that key, or enter the number again.
+    A 409: the stored value conflicts with the server's key, which the caller can resolve by a PUT."""
 
     code = "passport_number_unreadable"
-    status_code = 500
 
 
 def _context(person_id: int) -> bytes:

@@ -15,6 +15,10 @@ from typing import Any
 from festival.logistics.tables import Transfer
 
 PICKUP_BUFFER_MIN = {"air": 45, "rail": 15, "sea": 30, "road": 0}
+# How long a ride is taken to last at the least: the drop-off time is not recorded. The itinerary
+# feed shows a pickup as an event this long, and the problems list takes two rides of one person
+# starting closer than this as two places at once.
+RIDE_MIN = 30
 
 
 def arrival_instant(leg: Mapping[str, Any]) -> dt.datetime | None:

@@ -12,8 +12,9 @@ leg or room); ``find_problems`` is pure. Kinds (``Problem.kind``) and their seve
 - ``pickup_elsewhere`` (warning): the pickup place is not where the leg lands (neither its place
   name nor its airport code) or is in another zone.
 - ``two_places_at_once`` (error): one person on two legs that overlap in time, picked up by a
-  transfer while on a leg (back-to-back connections are fine), or on a trip during the festival
-  (a leg of direction ``other``) while one of their slots runs.
+  transfer while on a leg (back-to-back connections are fine), on a trip during the festival
+  (a leg of direction ``other``) while one of their slots runs, or on two transfers whose pickups
+  are less than ``pickups.RIDE_MIN`` (30 minutes) apart.
 - ``vehicle_over_seats`` (error): more transfer passengers than seats.
 - ``hotel_nights_missing`` (warning): nights of the stay (from the inbound arrival's local date to
   the outbound departure's local date, in the hotel's zone) that none of the person's rooms covers.
@@ -37,7 +38,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -46,6 +46,7 @@ from festival.editions.services import json_value
 from festival.i18n import N_, current_language, gettext, localize
 from festival.logistics import schemas as s
 from festival.logistics.common import edition, leg_number, now
+from festival.logistics.pickups import RIDE_MIN
 from festival.logistics.tables import (
     Delegation,
     DelegationMember,
@@ -61,6 +62,7 @@ from festival.logistics.tables import (
 from festival.tables import PerformerMember
 from schedule.feeds import ITINERARY_KINDS
 from schedule.tables import ItemPerformer, Slot
+from schedule.times import clock, local
 
 ARRIVAL_BUFFER = dt.timedelta(hours=3)
 DEFAULT_LEAD_DAYS = 14
@@ -159,11 +161,6 @@ class Facts:
     slots: list[SlotFacts] = field(default_factory=list)
 
 
-def _clock(instant: dt.datetime, zone: str) -> str:
-    """``Wed 20.01. 06:05 EET``: the zone's abbreviation makes the clock unambiguous."""
-    return instant.astimezone(ZoneInfo(zone)).strftime("%a %d.%m. %H:%M %Z")
-
-
 def _day(day: dt.date) -> str:
     return day.isoformat()
 
@@ -196,7 +193,7 @@ class _Finder:
                 people=[
                     s.PassengerOut(person=p, display_name=self.facts.people.get(p, "")) for p in dict.fromkeys(people)
                 ],
-                at_local=at[0].astimezone(ZoneInfo(at[1])) if at else None,
+                at_local=local(at[0], at[1]) if at else None,
                 zone=at[1] if at else None,
                 anchor=anchor,
                 **refs,
@@ -337,8 +334,8 @@ def _slots(f: _Finder, stays: dict[int, _Stay]) -> None:
                         % {
                             "name": f.name(person),
                             "slot": slot.title,
-                            "when": _clock(slot.starts_at, slot.zone),
-                            "landing": _clock(arrival.arrives_at, arrival.to_zone),
+                            "when": clock(slot.starts_at, slot.zone),
+                            "landing": clock(arrival.arrives_at, arrival.to_zone),
                             "leg": arrival.label,
                             "hours": ARRIVAL_BUFFER // dt.timedelta(hours=1),
                         },
@@ -357,8 +354,8 @@ def _slots(f: _Finder, stays: dict[int, _Stay]) -> None:
                     % {
                         "name": f.name(person),
                         "slot": slot.title,
-                        "when": _clock(slot.ends_at, slot.zone),
-                        "leaving": _clock(departure.departs_at, departure.from_zone),
+                        "when": clock(slot.ends_at, slot.zone),
+                        "leaving": clock(departure.departs_at, departure.from_zone),
                         "leg": departure.label,
                     },
                     people=[person],
@@ -417,9 +414,9 @@ def _pickups(f: _Finder) -> None:
                 "error",
                 gettext("Pickup at %(pickup)s is before %(leg)s lands (%(landing)s).")
                 % {
-                    "pickup": _clock(t.pickup_at, t.pickup_zone),
+                    "pickup": clock(t.pickup_at, t.pickup_zone),
                     "leg": leg.label,
-                    "landing": _clock(leg.arrives_at, leg.to_zone),
+                    "landing": clock(leg.arrives_at, leg.to_zone),
                 },
                 people=t.passengers,
                 legs=[leg.id],
@@ -458,7 +455,7 @@ def _two_places(f: _Finder) -> None:
                     "two_places_at_once",
                     "error",
                     gettext("%(name)s is on %(a)s and on %(b)s at once (%(when)s).")
-                    % {"name": f.name(person), "a": a.label, "b": b.label, "when": _clock(b_departs, b.from_zone)},
+                    % {"name": f.name(person), "a": a.label, "b": b.label, "when": clock(b_departs, b.from_zone)},
                     people=[person],
                     legs=[a.id, b.id],
                     at=(b_departs, b.from_zone),
@@ -478,7 +475,7 @@ def _two_places(f: _Finder) -> None:
                             "name": f.name(person),
                             "leg": leg.label,
                             "slot": slot.title,
-                            "when": _clock(slot.starts_at, slot.zone),
+                            "when": clock(slot.starts_at, slot.zone),
                         },
                         people=[person],
                         legs=[leg.id],
@@ -497,13 +494,47 @@ def _two_places(f: _Finder) -> None:
                         "two_places_at_once",
                         "error",
                         gettext("%(name)s is to be picked up at %(pickup)s while still on %(leg)s.")
-                        % {"name": f.name(person), "pickup": _clock(t.pickup_at, t.pickup_zone), "leg": leg.label},
+                        % {"name": f.name(person), "pickup": clock(t.pickup_at, t.pickup_zone), "leg": leg.label},
                         people=[person],
                         legs=[leg.id],
                         transfers=[t.id],
                         at=(t.pickup_at, t.pickup_zone),
                         anchor=f"transfer-{t.id}",
                     )
+    _two_rides(f)
+
+
+def _two_rides(f: _Finder) -> None:
+    """One person on two rides that start less than ``RIDE_MIN`` apart (the drop-off is not recorded,
+    so a ride is taken to last that long): two cars at once, or one booked twice."""
+    rides: dict[int, list[TransferFacts]] = defaultdict(list)
+    for t in f.facts.transfers:
+        if t.pickup_at is not None:
+            for person in t.passengers:
+                rides[person].append(t)
+    for person, own in rides.items():
+        own.sort(key=lambda t: (t.pickup_at, t.id))
+        for i, a in enumerate(own):
+            for b in own[i + 1 :]:
+                assert a.pickup_at is not None and b.pickup_at is not None
+                if b.pickup_at - a.pickup_at >= dt.timedelta(minutes=RIDE_MIN):
+                    break  # sorted: every later ride starts later still
+                f.add(
+                    "two_places_at_once",
+                    "error",
+                    gettext("%(name)s is on two transfers at once: %(a)s at %(a_place)s and %(b)s at %(b_place)s.")
+                    % {
+                        "name": f.name(person),
+                        "a": clock(a.pickup_at, a.pickup_zone),
+                        "a_place": a.pickup_place or gettext("TBD"),
+                        "b": clock(b.pickup_at, b.pickup_zone),
+                        "b_place": b.pickup_place or gettext("TBD"),
+                    },
+                    people=[person],
+                    transfers=[a.id, b.id],
+                    at=(b.pickup_at, b.pickup_zone),
+                    anchor=f"transfer-{b.id}",
+                )
 
 
 def _seats(f: _Finder) -> None:
@@ -566,8 +597,8 @@ def _hotel_nights(f: _Finder, stays: dict[int, _Stay]) -> None:
         if len(spans) < len(rooms):
             continue  # a room with TBD dates: reported as unknown with the room
         zone = rooms[0].zone if rooms else arrival.to_zone
-        first = arrival.arrives_at.astimezone(ZoneInfo(zone)).date()
-        last = departure.departs_at.astimezone(ZoneInfo(zone)).date()  # the morning they leave: no night
+        first = local(arrival.arrives_at, zone).date()
+        last = local(departure.departs_at, zone).date()  # the morning they leave: no night
         # Nights are counted within the stay only, and a stay longer than MAX_STAY_NIGHTS is checked for
         # its first nights (rooms and times are bounded to years 1900-2999, but that is still long).
         last = min(last, first + dt.timedelta(days=MAX_STAY_NIGHTS))
@@ -597,7 +628,7 @@ def _documents(f: _Finder, stays: dict[int, _Stay], today: dt.date, lead_days: i
             start = stay.first_departure
             if start is None or start.departs_at is None:
                 continue  # reported as unknown (a TBD time or no travel)
-            travel_day = start.departs_at.astimezone(ZoneInfo(start.from_zone)).date()
+            travel_day = local(start.departs_at, start.from_zone).date()
             if (travel_day - today).days < lead_days:
                 f.add(
                     "document_not_issued",
@@ -637,11 +668,11 @@ def _documents(f: _Finder, stays: dict[int, _Stay], today: dt.date, lead_days: i
         arrival, departure = stay.arrival_leg, stay.departure_leg
         gaps = []
         if arrival is not None and arrival.arrives_at is not None:
-            entry = arrival.arrives_at.astimezone(ZoneInfo(arrival.to_zone)).date()
+            entry = local(arrival.arrives_at, arrival.to_zone).date()
             if doc.valid_from > entry:
                 gaps.append((entry, arrival))
         if departure is not None and departure.departs_at is not None:
-            leaving = departure.departs_at.astimezone(ZoneInfo(departure.from_zone)).date()
+            leaving = local(departure.departs_at, departure.from_zone).date()
             if doc.valid_until < leaving:
                 gaps.append((leaving, departure))
         for day, leg in gaps:
@@ -803,5 +834,5 @@ async def list_problems(actor: Principal, edition_slug: str, lead_days: int = DE
     ed = await edition(edition_slug, actor)
     languages = list(json_value(ed.get("languages")) or [])
     facts = await read_facts(ed["id"], current_language.get(), languages)
-    today = now().astimezone(ZoneInfo(ed["time_zone"])).date()  # the edition's date, not UTC's
+    today = local(now(), ed["time_zone"]).date()  # the edition's date, not UTC's
     return find_problems(facts, today, lead_days)
