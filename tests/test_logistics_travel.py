@@ -188,6 +188,41 @@ async def test_the_pickup_follows_the_landing_plus_45_minutes_until_set_by_hand(
     assert (kept["leg"], kept["pickup_from_leg"], kept["pickup_local"]) == (None, False, "2027-01-20T07:25:00+02:00")
 
 
+async def test_a_diverted_flight_takes_its_pickups_place_and_new_passengers_along(
+    http: httpx.AsyncClient, people: list[int]
+) -> None:
+    """A transfer whose place and passengers were the leg's follows a diversion and a passenger added;
+    one whose place or riders a coordinator set otherwise keeps them (the problems list flags the
+    place). Each moved transfer gets a new SEQUENCE for the feeds."""
+    from festival.logistics.tables import Transfer
+
+    flight = _flight("CZ8171", "PKX", "HEL", "2027-01-20T02:10", "2027-01-20T06:05", passengers=people[:2])
+    leg = _ok(await http.post(f"{BASE}/legs", json=flight), 201)
+    follows = _ok(await http.post(f"{BASE}/transfers", json={"leg": leg["id"], "dropoff_place": "Hotel Kämp"}), 201)
+    own = {"leg": leg["id"], "dropoff_place": "Hotel Kämp", "pickup_place": "Gate 2", "passengers": people[:1]}
+    set_by_hand = _ok(await http.post(f"{BASE}/transfers", json=own), 201)
+    sequences = {r["id"]: r["sequence"] for r in await Transfer.select(Transfer.id, Transfer.sequence)}
+    diverted = {**flight, "to_code": "ARN", "arrival": "2027-01-20T04:50", "passengers": people}
+    _ok(await http.put(f"{BASE}/legs/{leg['id']}", json=diverted))
+    moved = _ok(await http.get(f"{BASE}/transfers/{follows['id']}"))
+    assert (moved["pickup_place"], moved["pickup_zone"]) == ("Stockholm Arlanda Airport", "Europe/Stockholm")
+    assert moved["pickup_local"] == "2027-01-20T05:35:00+01:00"  # 04:50 Stockholm time plus 45 minutes
+    assert [p["person"] for p in moved["passengers"]] == people
+    kept = _ok(await http.get(f"{BASE}/transfers/{set_by_hand['id']}"))
+    assert (kept["pickup_place"], [p["person"] for p in kept["passengers"]]) == ("Gate 2", people[:1])
+    after = {r["id"]: r["sequence"] for r in await Transfer.select(Transfer.id, Transfer.sequence)}
+    assert after[follows["id"]] == sequences[follows["id"]] + 1
+    # The set-by-hand transfer's time follows the leg (no pickup typed), so it moved too; nothing else.
+    assert after[set_by_hand["id"]] == sequences[set_by_hand["id"]] + 1
+    # Taking a passenger off the leg takes them off the transfer that carried the leg's people.
+    _ok(await http.put(f"{BASE}/legs/{leg['id']}", json={**diverted, "passengers": people[1:]}))
+    again = _ok(await http.get(f"{BASE}/transfers/{follows['id']}"))
+    assert [p["person"] for p in again["passengers"]] == people[1:]
+    assert [p["person"] for p in _ok(await http.get(f"{BASE}/transfers/{set_by_hand['id']}"))["passengers"]] == [
+        people[0]
+    ]
+
+
 async def test_rooms_say_who_sleeps_where_and_for_which_nights(http: httpx.AsyncClient, people: list[int]) -> None:
     hotel = _ok(await http.post(f"{BASE}/hotels", json={"slug": "kamp", "name": "Hotel Kämp"}), 201)
     assert hotel["time_zone"] == "Europe/Helsinki"

@@ -3,16 +3,18 @@
 Default: the leg's actual arrival (else the planned one) plus a buffer for getting off and out:
 45 minutes after a flight (taxiing, passport control, baggage), 15 after a train, 30 after a
 ship, 0 after a road leg. No arrival time yet: the pickup is TBD too. A transfer keeps following
-its leg (``Transfer.pickup_from_leg``) until a coordinator types a pickup time of their own.
+its leg (``Transfer.pickup_from_leg``) until a coordinator types a pickup time of their own. A
+pickup place and passengers that are the leg's follow it too (a diverted flight, a passenger added).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from festival.logistics.tables import Transfer
+from festival.logistics.common import replace_links
+from festival.logistics.tables import Transfer, TransferPassenger
 
 PICKUP_BUFFER_MIN = {"air": 45, "rail": 15, "sea": 30, "road": 0}
 # How long a ride is taken to last at the least: the drop-off time is not recorded. The itinerary
@@ -32,23 +34,46 @@ def default_pickup(leg: Mapping[str, Any]) -> dt.datetime | None:
     return None if arrives is None else arrives + dt.timedelta(minutes=PICKUP_BUFFER_MIN[leg["mode"]])
 
 
-async def follow_leg(leg: Mapping[str, Any]) -> None:
-    """Move the pickups that follow ``leg`` to its new default (inside the caller's transaction)."""
+async def follow_leg(
+    leg: Mapping[str, Any],
+    before: Mapping[str, Any] | None = None,
+    people: Sequence[int] = (),
+    people_before: Sequence[int] = (),
+) -> None:
+    """Keep the transfers meeting ``leg`` in step with it (inside the caller's transaction).
+
+    The pickup time moves to the new default where it follows the leg. Given the leg as it was
+    (``before``, ``people_before``), a pickup place and zone that were the leg's arrival end move to
+    its new one (a diverted flight), and passengers who were exactly the leg's become its new ones;
+    a place or passenger list a coordinator made different stays as it is.
+    """
     pickup = default_pickup(leg)
-    following = await Transfer.select(Transfer.id, Transfer.pickup_at).where(
-        (Transfer.leg == leg["id"]) & (Transfer.pickup_from_leg == True)  # noqa: E712  # Piccolo's SQL comparison
-    )
-    # Only the pickups that move are touched: ``updated_at``/``sequence`` are their DTSTAMP/SEQUENCE in
-    # the itinerary feed.
-    moved = [r["id"] for r in following if r["pickup_at"] != pickup]
-    if moved:
-        await Transfer.update(
-            {
-                Transfer.pickup_at: pickup,
-                Transfer.updated_at: dt.datetime.now(dt.UTC),
-                Transfer.sequence: Transfer.sequence + 1,
-            }
-        ).where(Transfer.id.is_in(moved))
+    rows = await Transfer.select(
+        Transfer.id, Transfer.pickup_at, Transfer.pickup_from_leg, Transfer.pickup_place, Transfer.pickup_zone
+    ).where(Transfer.leg == leg["id"])
+    riders: dict[int, set[int]] = {r["id"]: set() for r in rows}
+    if rows and set(people) != set(people_before):
+        for link in await TransferPassenger.select(TransferPassenger.transfer, TransferPassenger.person).where(
+            TransferPassenger.transfer.is_in(list(riders))
+        ):
+            riders[link["transfer"]].add(link["person"])
+    old_end = (before["to_place"], before["to_zone"]) if before is not None else None
+    new_end = (leg["to_place"], leg["to_zone"])
+    for row in rows:
+        changes: dict[Any, Any] = {}
+        if row["pickup_from_leg"] and row["pickup_at"] != pickup:
+            changes[Transfer.pickup_at] = pickup
+        if old_end is not None and (row["pickup_place"], row["pickup_zone"]) == old_end and old_end != new_end:
+            changes[Transfer.pickup_place], changes[Transfer.pickup_zone] = new_end
+        riders_move = set(people) != set(people_before) and riders[row["id"]] == set(people_before)
+        if riders_move:
+            await replace_links(TransferPassenger, "transfer", row["id"], people)
+        # Only transfers that change are touched: ``updated_at``/``sequence`` are their DTSTAMP/SEQUENCE
+        # in the itinerary feed.
+        if changes or riders_move:
+            changes[Transfer.updated_at] = dt.datetime.now(dt.UTC)
+            changes[Transfer.sequence] = Transfer.sequence + 1
+            await Transfer.update(changes).where(Transfer.id == row["id"])
 
 
 async def detach_leg(leg_id: int) -> None:

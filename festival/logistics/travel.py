@@ -175,9 +175,11 @@ async def create_leg(actor: Principal, edition_slug: str, data: s.LegIn) -> s.Le
 
 
 async def update_leg(actor: Principal, edition_slug: str, leg_id: int, data: s.LegIn) -> s.LegOut:
-    """Replace the leg; transfers whose pickup follows it (``pickup_from_leg``) move with its arrival."""
+    """Replace the leg; transfers meeting it move with its arrival where they follow it
+    (``pickups.follow_leg``: the time, and a place and passengers that were the leg's)."""
     ed = await edition(edition_slug, actor)
-    await leg_row(ed["id"], leg_id)
+    old = await leg_row(ed["id"], leg_id)
+    old_people = await leg_passenger_ids(leg_id)
     fields = leg_fields(data)
     people = await check_people(ed["id"], data.passengers, "passengers")
     before = await digests.states(ed["id"], legs=[leg_id])
@@ -186,7 +188,7 @@ async def update_leg(actor: Principal, edition_slug: str, leg_id: int, data: s.L
             TravelLeg.id == leg_id
         )
         await replace_links(LegPassenger, "leg", leg_id, people)
-        await follow_leg({**fields, "id": leg_id})
+        await follow_leg({**fields, "id": leg_id}, old, people, old_people)
         await digests.record(ed["id"], before, await digests.states(ed["id"], legs=[leg_id]))
     return await get_leg(actor, edition_slug, leg_id)
 
