@@ -91,6 +91,22 @@ class OutboxMailer:
         logger.info("mail to %s, subject %r, written to %s", message["To"], str(message["Subject"]), path)
 
 
+def remove_outbox_copies(outbox_dir: Path, message_ids: Sequence[uuid.UUID]) -> int:
+    """Delete the outbox files of these messages (an erased person's mail); the number removed.
+
+    An outbox file is named ``{date}-{message id}_{domain}.eml`` (``_eml_name``, the Message-ID is
+    ``<{row id}@{domain}>``), so the row id finds it without reading any file.
+    """
+    if not message_ids or not outbox_dir.is_dir():
+        return 0
+    removed = 0
+    for message_id in message_ids:
+        for path in outbox_dir.glob(f"*-{message_id}_*.eml"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 class SmtpMailer:
     """Sends through an SMTP server given as ``smtp://`` or ``smtps://`` URL.
 

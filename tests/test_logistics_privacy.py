@@ -23,7 +23,7 @@ from festival.jobs.registry import load_jobs
 from festival.logistics import privacy
 from festival.logistics.retention import erase_expired_logistics
 from festival.logistics.tables import AccountLink, Passport, PassportRead
-from festival.mail import store_email
+from festival.mail import OutboxMailer, deliver_email, store_email
 from festival.tables import Person
 from tests.conftest import make_settings
 
@@ -294,7 +294,11 @@ QIAO_TRACES = [
 ]
 
 
-async def test_erasing_a_person_leaves_no_personal_data_in_any_table(staff: dict[str, httpx.AsyncClient]) -> None:
+async def test_erasing_a_person_leaves_no_personal_data_in_any_table(
+    staff: dict[str, httpx.AsyncClient], tmp_path: Path
+) -> None:
+    """The database holds nothing of the person afterwards, and neither does the embedded default's
+    outbox folder (a sent e-mail's copy); other people's mail stays."""
     logistics, organiser = staff["logistics"], staff["organiser"]
     ids = await _trip(logistics)
     qiao = await _add(logistics, BASE, "beijing-2027", QIAO)
@@ -331,7 +335,13 @@ async def test_erasing_a_person_leaves_no_personal_data_in_any_table(staff: dict
     _ok(await logistics.put(f"{BASE}/dietary/{qiao}", json={"consent": True, "text": needs}))
     login = await auth.create_user("q-login@example.org", PASSWORD)
     _ok(await logistics.put(f"{BASE}/people/{qiao}/account", json={"email": "q-login@example.org"}))
-    await store_email(to="Qiao.Xinyu@example.cn", subject="Your itinerary", text="Dear Qiao Xinyu, 乔欣雨")
+    outbox = tmp_path / "outbox"  # the app's state folder is tmp_path (tests/conftest.py ``app``)
+    settings, mailer = make_settings(tmp_path), OutboxMailer(outbox)
+    to_qiao = await store_email(to="Qiao.Xinyu@example.cn", subject="Your itinerary", text="Dear Qiao Xinyu, 乔欣雨")
+    to_li = await store_email(to="li.na@example.cn", subject="Your itinerary", text="Dear Li Na")
+    for message in (to_qiao, to_li):
+        assert await deliver_email(message, settings=settings, mailer=mailer)
+    assert len(list(outbox.glob("*.eml"))) == 2
     text = await _all_text()
     assert all(trace in text for trace in QIAO_TRACES[:-1]) and sealed in text and needs in text  # seen
 
@@ -342,7 +352,7 @@ async def test_erasing_a_person_leaves_no_personal_data_in_any_table(staff: dict
         "erased_on": erased["erased_on"],
         "people": 1,
         "legs": 1,
-        "transfers": 1,
+        "transfers": 2,  # her own, and the trip's, which took her along when she joined its leg
         "rooms": 1,
         "documents": 1,
     }
@@ -351,6 +361,8 @@ async def test_erasing_a_person_leaves_no_personal_data_in_any_table(staff: dict
         assert trace not in text, trace
     assert not await Person.exists().where(Person.id == qiao)
     assert not await AccountLink.exists().where(AccountLink.account == login.id)
+    left = [path.read_bytes() for path in outbox.glob("*.eml")]
+    assert len(left) == 1 and b"li.na@example.cn" in left[0]  # Li Na's copy stays, Qiao's is gone
     # The read log keeps who read and when, no longer whose; the counts are all that is left.
     reads = await PassportRead.select().where(PassportRead.reader_email == f"logistics@{DEMO_DOMAIN}")
     assert [r["person"] for r in reads] == [None]
@@ -496,9 +508,13 @@ async def test_the_retention_job_runs_in_the_in_process_queue(
     )
     _ok(await admin.put(f"{old}/retention", json={"retention_until": "2025-06-30"}))
     settings = make_settings(tmp_path)
+    mail = await store_email(to="old@example.cn", subject="Your itinerary", text="Dear Old Timer")
+    assert await deliver_email(mail, settings=settings, mailer=OutboxMailer(settings.outbox_dir))
+    assert len(list(settings.outbox_dir.glob("*.eml"))) == 1
     # The job function itself, once.
     await erase_expired_logistics.run(JobContext(settings=settings, job_id="retention:test", job_try=1))
     assert not await Person.exists().where(Person.id == person)
+    assert list(settings.outbox_dir.glob("*.eml")) == []  # the outbox copy went with the person
     assert _ok(await admin.get(f"{old}/legs")) == []
     # Data entered after the day is erased at the next run: here the queue's start-up run.
     late = await _add(admin, old, "beijing-2025", {"display_name": "Late Comer", "name_zh": "迟到者"})

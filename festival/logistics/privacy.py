@@ -11,8 +11,11 @@ edition: counts only. The sign-in account is not the person: it stays (its link 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from piccolo.apps.user.tables import BaseUser
@@ -40,6 +43,7 @@ from festival.logistics.tables import (
     TravelDocument,
     TravelLeg,
 )
+from festival.mail import remove_outbox_copies
 from festival.tables import Edition, EmailMessage, PerformerMember, Person
 from schedule.times import local
 
@@ -129,17 +133,31 @@ async def _person_editions(person_id: int) -> list[int]:
     return sorted({r["delegation.edition"] for r in rows})
 
 
-async def _delete_people(person_ids: Iterable[int]) -> None:
-    """Delete the people (everything of theirs cascades) and the e-mails to their addresses."""
+async def _delete_people(person_ids: Iterable[int]) -> list[uuid.UUID]:
+    """Delete the people (everything of theirs cascades) and the e-mails to their addresses; the ids
+    of the e-mails deleted (their outbox copies go after the commit: ``_remove_outbox_copies``)."""
     ids = list(person_ids)
     if not ids:
-        return
+        return []
     rows = await Person.select(Person.email).where(Person.id.is_in(ids))
     addresses = sorted({r["email"].strip().lower() for r in rows if r["email"].strip()})
+    mail: list[uuid.UUID] = []
     if addresses:  # one statement for all of them
         marks = ", ".join("{}" for _ in addresses)
-        await EmailMessage.delete().where(WhereRaw(f"lower(to_address) IN ({marks})", *addresses))
+        gone = (
+            await EmailMessage.delete()
+            .where(WhereRaw(f"lower(to_address) IN ({marks})", *addresses))
+            .returning(EmailMessage.id)
+        )
+        mail = [r["id"] for r in gone]
     await Person.delete().where(Person.id.is_in(ids))
+    return mail
+
+
+async def _remove_outbox_copies(outbox_dir: Path | None, message_ids: list[uuid.UUID]) -> None:
+    """The embedded default keeps each sent e-mail as a file in the outbox: an erased person's go too."""
+    if outbox_dir is not None and message_ids:
+        await asyncio.to_thread(remove_outbox_copies, outbox_dir, message_ids)
 
 
 def _erasure_out(edition_slug: str, row: dict[str, Any]) -> p.ErasureOut:
@@ -155,10 +173,13 @@ def _erasure_out(edition_slug: str, row: dict[str, Any]) -> p.ErasureOut:
     )
 
 
-async def erase_person(actor: Principal, edition_slug: str, person_id: int) -> p.ErasureOut:
+async def erase_person(
+    actor: Principal, edition_slug: str, person_id: int, outbox_dir: Path | None = None
+) -> p.ErasureOut:
     """Erase the person for real, in every edition and performer (people are shared: one person is
-    one row), in one transaction. Leaves an anonymous ``Erasure`` row per edition they travelled in
-    and returns this edition's. ``person_not_found`` when they are in none of its delegations."""
+    one row), in one transaction, then the outbox copies of their e-mails (``outbox_dir``, the
+    embedded default's mail folder). Leaves an anonymous ``Erasure`` row per edition they travelled
+    in and returns this edition's. ``person_not_found`` when they are in none of its delegations."""
     ed = await edition(edition_slug, actor)
     await check_person(ed["id"], person_id)
     today = now().date()
@@ -171,8 +192,9 @@ async def erase_person(actor: Principal, edition_slug: str, person_id: int) -> p
                 setattr(record, name, value)
             records.append(record)
         await PassportRead.update({PassportRead.person: None}).where(PassportRead.person == person_id)
-        await _delete_people([person_id])
+        mail = await _delete_people([person_id])
         await Erasure.insert(*records)
+    await _remove_outbox_copies(outbox_dir, mail)
     mine = next(r for r in records if r.edition == ed["id"])
     return _erasure_out(edition_slug, mine.to_dict())
 
@@ -206,8 +228,11 @@ def _expired(row: dict[str, Any], at: dt.datetime) -> bool:
     return until is not None and local(at, row["time_zone"]).date() > until
 
 
-async def _erase_edition(edition_id: int, live_editions: set[int], today: dt.date) -> Erasure | None:
-    """Erase one expired edition's personal logistics data (see ``erase_expired``)."""
+async def _erase_edition(
+    edition_id: int, live_editions: set[int], today: dt.date
+) -> tuple[Erasure | None, list[uuid.UUID]]:
+    """Erase one expired edition's personal logistics data (see ``erase_expired``); the record and
+    the ids of the e-mails deleted with people."""
     delegations = Delegation.select(Delegation.id).where(Delegation.edition == edition_id)
     people = sorted(await edition_people(edition_id))
     documents = await _count(TravelDocument.count().where(TravelDocument.edition == edition_id))
@@ -215,7 +240,7 @@ async def _erase_edition(edition_id: int, live_editions: set[int], today: dt.dat
     transfers = await _count(Transfer.count().where(Transfer.edition == edition_id))
     rooms = await _count(Room.count().where(Room.hotel.edition == edition_id))
     if not (people or legs or transfers or rooms or documents):
-        return None
+        return None, []
     elsewhere = {
         r["person"]
         for r in await DelegationMember.select(DelegationMember.person).where(
@@ -239,8 +264,8 @@ async def _erase_edition(edition_id: int, live_editions: set[int], today: dt.dat
     # programme's data of them (name, e-mail), anyone else is deleted outright.
     await Passport.delete().where(Passport.person.is_in([*gone, -1]))
     await AccountLink.delete().where(AccountLink.person.is_in([*gone, -1]))
-    await _delete_people(i for i in gone if i not in performers)
-    return Erasure(
+    mail = await _delete_people(i for i in gone if i not in performers)
+    record = Erasure(
         edition=edition_id,
         reason="retention",
         erased_on=today,
@@ -250,9 +275,10 @@ async def _erase_edition(edition_id: int, live_editions: set[int], today: dt.dat
         rooms=rooms,
         documents=documents,
     )
+    return record, mail
 
 
-async def erase_expired(at: dt.datetime | None = None) -> list[p.ErasureOut]:
+async def erase_expired(at: dt.datetime | None = None, outbox_dir: Path | None = None) -> list[p.ErasureOut]:
     """Erase the personal logistics data of every edition past its retention day (in its own zone):
     its legs, transfers, rooms, documents and delegation memberships (fees with them) go, and the
     people no live edition (retention not passed, or none set) has in a delegation lose their
@@ -266,9 +292,10 @@ async def erase_expired(at: dt.datetime | None = None) -> list[p.ErasureOut]:
     out: list[p.ErasureOut] = []
     for ed in expired:
         async with Person._meta.db.transaction():
-            record = await _erase_edition(ed["id"], live, at.date())
+            record, mail = await _erase_edition(ed["id"], live, at.date())
             if record is not None:
                 await Erasure.insert(record)
+        await _remove_outbox_copies(outbox_dir, mail)
         if record is not None:
             out.append(_erasure_out(ed["slug"], record.to_dict()))
     return out

@@ -14,6 +14,7 @@ from festival.auth.roles import Role
 from festival.logistics import fees, mine, privacy
 from festival.logistics import privacy_schemas as p
 from festival.logistics.controllers import BASE, LOGISTICS, LOGISTICS_GUARD, TAGS, PathId
+from festival.settings import Settings
 
 PERFORMER = {"access": "edition:performer"}
 PERFORMER_GUARD = [guards.edition_role(Role.PERFORMER)]
@@ -65,9 +66,13 @@ class PersonPrivacyController(Controller):
         summary="Erase a person for real, in every edition (anonymous counts are kept)",
     )
     async def erase_person(
-        self, edition: FromPath[str], person_id: PathId, actor: NamedDependency[Principal]
+        self,
+        edition: FromPath[str],
+        person_id: PathId,
+        actor: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
     ) -> p.ErasureOut:
-        return await privacy.erase_person(actor, edition, person_id)
+        return await privacy.erase_person(actor, edition, person_id, settings.outbox_dir)
 
 
 class RetentionController(Controller):

@@ -15,7 +15,7 @@ RETENTION_EVERY_S = 3600
 @job(name="erase_expired_logistics", max_tries=1, timeout_s=600)
 async def erase_expired_logistics(ctx: JobContext) -> None:
     """Periodic: ``privacy.erase_expired`` (a missed run is harmless; the next one catches up)."""
-    for erasure in await privacy.erase_expired():
+    for erasure in await privacy.erase_expired(outbox_dir=ctx.settings.outbox_dir):
         logger.info(
             "retention: erased %s's logistics data (%d people, %d legs)", erasure.edition, erasure.people, erasure.legs
         )
