@@ -192,3 +192,33 @@ async def test_dietary_needs_only_with_consent(logistics: httpx.AsyncClient, app
     async with await _client(app, "performer") as performer:
         assert (await performer.get(f"{BASE}/dietary")).status_code == 403
         assert (await performer.put(url, json={"consent": True, "text": "x"})).status_code == 403
+
+
+async def test_stored_files_whose_rows_are_gone_are_removed_by_housekeeping(
+    logistics: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """A performer or edition deleted (by an administrator) takes its rider rows along by cascade;
+    the hourly job then removes their bytes. Files still named by a row, and young files (an upload
+    between writing its bytes and its row), stay."""
+    import os
+    import time
+
+    from festival.jobs.base import JobContext
+    from festival.logistics.retention import erase_expired_logistics
+    from festival.logistics.riders import ORPHAN_GRACE_S, remove_orphan_files
+    from tests.conftest import make_settings
+
+    kept = (await _upload(logistics, PDF, "application/pdf")).json()
+    orphaned = (await _upload(logistics, PNG, "image/png", name="plot.png")).json()
+    assert len(_stored(tmp_path)) == 2
+    await RiderFile.delete().where(RiderFile.id == orphaned["id"])  # as a cascade from its performer would
+    assert await remove_orphan_files(tmp_path) == 0  # just written: could be an upload in progress
+    old = time.time() - ORPHAN_GRACE_S - 60
+    for path in _stored(tmp_path):
+        os.utime(path, (old, old))
+    settings = make_settings(tmp_path)
+    await erase_expired_logistics.run(JobContext(settings=settings, job_id="housekeeping:test", job_try=1))
+    (left,) = _stored(tmp_path)
+    assert left.read_bytes() == PDF
+    url = f"{BASE}/riders/beijing-kungfu-troupe/files/{kept['id']}"
+    assert (await logistics.get(url)).content == PDF

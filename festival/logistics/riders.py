@@ -38,6 +38,9 @@ from schedule.times import local
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a rider PDF with a stage plot is a few MB; photos of plots more
 RIDERS_FOLDER = "riders"
+# A stored file no row names is removed once it is this old: an upload writes its bytes before its
+# row, so a younger one may be an upload in progress.
+ORPHAN_GRACE_S = 3600
 
 # Declared type -> the magic bytes the content must start with (what the type claims, checked).
 _PDF, _PNG, _JPEG = (b"%PDF-",), (b"\x89PNG\r\n\x1a\n",), (b"\xff\xd8\xff",)
@@ -276,6 +279,29 @@ async def delete_file(actor: Principal, state_dir: Path, edition_slug: str, perf
     row = await _file_row(ed["id"], performer_slug, file_id)
     await RiderFile.delete().where(RiderFile.id == file_id)
     (riders_dir(state_dir) / row["stored_name"]).unlink(missing_ok=True)
+
+
+async def remove_orphan_files(state_dir: Path, grace_s: float = ORPHAN_GRACE_S) -> int:
+    """Delete stored rider files that no ``logistics_rider_file`` row names any more (their performer
+    or edition was deleted, and the rows with it by cascade) and unfinished uploads (``.part``),
+    once older than ``grace_s``; the number removed. Run by the hourly housekeeping job."""
+    folder = riders_dir(state_dir)
+    if not folder.is_dir():
+        return 0
+    cutoff = now().timestamp() - grace_s
+    candidates = {path.name: path for path in folder.iterdir() if path.is_file() and path.stat().st_mtime < cutoff}
+    if not candidates:
+        return 0
+    known = {
+        r["stored_name"]
+        for r in await RiderFile.select(RiderFile.stored_name).where(RiderFile.stored_name.is_in(list(candidates)))
+    }
+    removed = 0
+    for name, path in candidates.items():
+        if name not in known:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 async def soundchecks(actor: Principal, edition_slug: str, performer_slug: str) -> list[rs.SoundcheckOut]:
