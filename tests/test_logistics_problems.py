@@ -307,25 +307,25 @@ async def test_overnight_arrival_and_hotel_nights_in_the_hotels_zone(logistics: 
     out = {"direction": "outbound", "number": "CA912", "from_code": "HEL", "to_code": "PKX", "passengers": [wang]}
     await _leg(logistics, **out, departure=_wall(home, HEL), arrival=_wall(home + dt.timedelta(hours=8), BJS))
     _ok(await logistics.post(f"{BASE}/hotels", json={"slug": "torni", "name": "Hotel Torni"}), 201)
-    # Nights D+1 .. D+3 (check-out D+4): covered; a night D (the UTC date of landing) is not needed.
-    room = {"label": "301", "check_in": (day + dt.timedelta(days=1)).isoformat()}
+    # Landing at 00:30 on D+1 is in the night of D: the room is needed from D (checking in on D+1
+    # would leave them without a bed until the afternoon). Nights D .. D+3 (check-out D+4): covered.
+    room = {"label": "301", "check_in": day.isoformat()}
     room |= {"check_out": (day + dt.timedelta(days=4)).isoformat(), "occupants": [wang]}
     room_id = _ok(await logistics.post(f"{BASE}/hotels/torni/rooms", json=room), 201)["id"]
-    visa = {"person": wang, "kind": "visa", "status": "issued", "valid_from": room["check_in"]}
+    visa = {"person": wang, "kind": "visa", "status": "issued", "valid_from": (day + dt.timedelta(days=1)).isoformat()}
     visa |= {"valid_until": room["check_out"]}
     _ok(await logistics.post(f"{BASE}/documents", json=visa), 201)
     assert await _problems(logistics, wang) == []
-    # Checking in a day later leaves exactly the first local night open.
-    _ok(
-        await logistics.put(
-            f"{BASE}/rooms/{room_id}", json={**room, "check_in": (day + dt.timedelta(days=2)).isoformat()}
-        )
-    )
+    # Checking in on the landing's own date leaves exactly the night before open, and says why.
+    on_landing_day = {**room, "check_in": (day + dt.timedelta(days=1)).isoformat()}
+    _ok(await logistics.put(f"{BASE}/rooms/{room_id}", json=on_landing_day))
     (nights,) = await _problems(logistics, wang)
     assert nights["kind"] == "hotel_nights_missing"
-    assert f"night(s) of {(day + dt.timedelta(days=1)).isoformat()} (" in nights["message"]
+    assert f"night(s) of {day.isoformat()} (" in nights["message"]
+    assert "needs the night before" in nights["message"]
     assert nights["at_local"].startswith(f"{(day + dt.timedelta(days=1)).isoformat()}T00:30:00+02:00")
-    # A hotel in Beijing reads the same landing in its own clock (06:30 on D+1): same first night.
+    # A hotel in Beijing reads the same landing in its own clock (06:30 on D+1): not in the night, so
+    # the first night is D+1 there; checking in on D+2 leaves D+1 open.
     _ok(
         await logistics.post(
             f"{BASE}/hotels", json={"slug": "bj", "name": "Beijing Hotel", "time_zone": "Asia/Shanghai"}
@@ -338,6 +338,7 @@ async def test_overnight_arrival_and_hotel_nights_in_the_hotels_zone(logistics: 
     (nights,) = await _problems(logistics, wang)
     assert nights["zone"] == "Asia/Shanghai" and nights["at_local"].endswith("+08:00")
     assert f"night(s) of {(day + dt.timedelta(days=1)).isoformat()} (" in nights["message"]
+    assert "night before" not in nights["message"]
 
 
 async def test_the_page_lists_problems_with_links(logistics: httpx.AsyncClient) -> None:
@@ -477,3 +478,112 @@ async def test_two_rides_at_once_are_two_places_at_once(logistics: httpx.AsyncCl
     # A cancelled ride takes no one anywhere.
     _ok(await logistics.put(f"{BASE}/transfers/{second}", json={**second_body, "status": "cancelled"}))
     assert await _problems(logistics, li, wang) == []
+
+
+async def test_a_ride_to_the_flight_home_is_checked_against_its_departure(logistics: httpx.AsyncClient) -> None:
+    """A transfer meeting an outbound leg takes them TO it: no pickup is made up from the landing in
+    Beijing; a typed pickup must leave 2 hours (check-in) plus 30 minutes (the ride at least) before
+    the departure; the drop-off must be where the leg leaves from."""
+    li, wang = await _people(logistics)
+    trip = await _clean_trip(logistics, li, wang)
+    leg = _ok(await logistics.get(f"{BASE}/legs/{trip['outbound']}"))
+    departs = dt.datetime.fromisoformat(leg["departure_utc"])
+    ride = {"leg": trip["outbound"], "pickup_place": "Hotel Torni", "dropoff_place": "Helsinki Airport", "seats": 8}
+    untimed = _ok(await logistics.post(f"{BASE}/transfers", json=ride), 201)
+    assert (untimed["pickup_tbd"], untimed["pickup_from_leg"], untimed["pickup_zone"]) == (
+        True,
+        False,
+        "Europe/Helsinki",
+    )
+    assert [p["person"] for p in untimed["passengers"]] == [li, wang]  # the leg's travellers
+    (unknown,) = await _problems(logistics, li, wang)
+    assert (unknown["kind"], unknown["check"], unknown["transfers"]) == ("unknown", "dropoff_too_late", [untimed["id"]])
+    # 2 h 30 min before the flight: in time. 2 h 29 min: too late.
+    in_time = {**ride, "pickup": _wall(departs - dt.timedelta(minutes=150), HEL)}
+    _ok(await logistics.put(f"{BASE}/transfers/{untimed['id']}", json=in_time))
+    assert await _problems(logistics, li, wang) == []
+    late = {**ride, "pickup": _wall(departs - dt.timedelta(minutes=149), HEL)}
+    _ok(await logistics.put(f"{BASE}/transfers/{untimed['id']}", json=late))
+    (too_late,) = await _problems(logistics, li, wang)
+    assert (too_late["kind"], too_late["severity"], too_late["legs"]) == ("dropoff_too_late", "error", [leg["id"]])
+    assert "too late for CA912 HEL → PKX" in too_late["message"]
+    # Dropped off in town instead of at the airport: a warning.
+    town = {**in_time, "dropoff_place": "Helsinki Central Station"}
+    _ok(await logistics.put(f"{BASE}/transfers/{untimed['id']}", json=town))
+    assert [p["kind"] for p in await _problems(logistics, li, wang)] == ["dropoff_elsewhere"]
+    # "HEL T2" names the airport by its code: fine.
+    _ok(await logistics.put(f"{BASE}/transfers/{untimed['id']}", json={**in_time, "dropoff_place": "HEL T2"}))
+    assert await _problems(logistics, li, wang) == []
+
+
+async def test_a_ride_for_a_cancelled_flight_is_an_error(logistics: httpx.AsyncClient) -> None:
+    li, wang = await _people(logistics)
+    trip = await _clean_trip(logistics, li, wang)
+    leg = _ok(await logistics.get(f"{BASE}/legs/{trip['inbound']}"))
+    body = {
+        "mode": "air",
+        "direction": "inbound",
+        "number": "CA911",
+        "from_code": "PKX",
+        "to_code": "HEL",
+        "departure": leg["departure_local"][:16],
+        "arrival": leg["arrival_local"][:16],
+        "passengers": [li, wang],
+        "status": "cancelled",
+    }
+    _ok(await logistics.put(f"{BASE}/legs/{trip['inbound']}", json=body))
+    found = await _problems(logistics, li, wang)
+    cancelled = [p for p in found if p["kind"] == "transfer_leg_cancelled"]
+    assert [(p["severity"], p["transfers"], p["legs"]) for p in cancelled] == [
+        ("error", [trip["transfer"]], [trip["inbound"]])
+    ], found
+    assert "CA911 PKX → HEL, which is cancelled" in cancelled[0]["message"]
+    # Cancelling the ride too leaves only the missing arrival (no inbound travel on file).
+    ride = _ok(await logistics.get(f"{BASE}/transfers/{trip['transfer']}"))
+    _ok(
+        await logistics.put(
+            f"{BASE}/transfers/{trip['transfer']}",
+            json={"leg": trip["inbound"], "dropoff_place": ride["dropoff_place"], "status": "cancelled"},
+        )
+    )
+    assert {p["kind"] for p in await _problems(logistics, li, wang)} == {"unknown"}
+
+
+async def test_picked_up_while_on_stage_and_a_room_over_its_beds(logistics: httpx.AsyncClient) -> None:
+    li, wang = await _people(logistics)
+    trip = await _clean_trip(logistics, li, wang)
+    slot = trip["slots"][0]
+    during = {"pickup_place": "Hotel Torni", "pickup_zone": "Europe/Helsinki", "dropoff_place": "Oodi", "seats": 4}
+    during |= {"pickup": _wall(slot["starts_at"] + dt.timedelta(minutes=10), HEL), "passengers": [li]}
+    ride = _ok(await logistics.post(f"{BASE}/transfers", json=during), 201)["id"]
+    (clash,) = await _problems(logistics, li, wang)
+    assert (clash["kind"], clash["slots"], clash["transfers"]) == ("two_places_at_once", [slot["id"]], [ride])
+    assert "while due at" in clash["message"]
+    assert (await logistics.delete(f"{BASE}/transfers/{ride}")).status_code == 204
+    # Two people in a room with one bed.
+    crowded_room = {**trip["room_body"], "beds": 1, "occupants": [li, wang]}
+    _ok(await logistics.put(f"{BASE}/rooms/{trip['room']}", json=crowded_room))
+    (crowded,) = await _problems(logistics, li, wang)
+    assert (crowded["kind"], crowded["severity"], crowded["rooms"]) == ("room_over_beds", "warning", [trip["room"]])
+    assert "2 people for 1 bed(s)" in crowded["message"]
+
+
+def test_one_person_due_at_two_overlapping_slots_is_two_places_at_once() -> None:
+    """Two of a person's performers booked at the same time (the programme's warnings see each
+    performer alone). The pure check over plain facts; back-to-back slots are fine."""
+    from festival.logistics.problems import Facts, SlotFacts, find_problems
+
+    start = dt.datetime(2027, 2, 6, 16, 0, tzinfo=dt.UTC)
+    hour = dt.timedelta(hours=1)
+    show = SlotFacts(1, "Erhu recital", "public", "Europe/Helsinki", start, start + hour, (7,))
+    overlapping = SlotFacts(
+        2, "Guest solo with the orchestra", "public", "Europe/Helsinki", start + hour / 2, start + 2 * hour, (7,)
+    )
+    after = SlotFacts(3, "Late set", "public", "Europe/Helsinki", start + 2 * hour, start + 3 * hour, (7,))
+    found = find_problems(Facts(people={7: "Li Na"}, slots=[show, overlapping, after]), today=start.date())
+    clashes = [p for p in found if p.kind == "two_places_at_once"]
+    assert [(p.slots, p.severity) for p in clashes] == [([1, 2], "error")]
+    assert (
+        clashes[0].message
+        == "Li Na is due at “Erhu recital” and at “Guest solo with the orchestra” at once (Sat 06.02. 18:30 EET)."
+    )

@@ -11,13 +11,20 @@ leg or room); ``find_problems`` is pure. Kinds (``Problem.kind``) and their seve
 - ``pickup_before_landing`` (error): a transfer's pickup earlier than its leg's arrival.
 - ``pickup_elsewhere`` (warning): the pickup place is not where the leg lands (neither its place
   name nor its airport code) or is in another zone.
+- ``dropoff_too_late`` (error): a ride TO a leg's departure (``pickups.to_departure``: the flight
+  home) picks up later than the departure minus ``DEPARTURE_LEAD_MIN`` (2 hours for a flight) minus
+  ``RIDE_MIN``; ``dropoff_elsewhere`` (warning): it drops off somewhere the leg does not leave from.
+- ``transfer_leg_cancelled`` (error): a transfer still planned for a leg that is cancelled.
 - ``two_places_at_once`` (error): one person on two legs that overlap in time, picked up by a
   transfer while on a leg (back-to-back connections are fine), on a trip during the festival
-  (a leg of direction ``other``) while one of their slots runs, or on two transfers whose pickups
-  are less than ``pickups.RIDE_MIN`` (30 minutes) apart.
-- ``vehicle_over_seats`` (error): more transfer passengers than seats.
+  (a leg of direction ``other``) while one of their slots runs, on two transfers whose pickups
+  are less than ``pickups.RIDE_MIN`` (30 minutes) apart, due at two slots that overlap (two of
+  their performers), or picked up while due at a slot.
+- ``vehicle_over_seats`` (error): more transfer passengers than seats; ``room_over_beds``
+  (warning): more occupants than beds.
 - ``hotel_nights_missing`` (warning): nights of the stay (from the inbound arrival's local date to
-  the outbound departure's local date, in the hotel's zone) that none of the person's rooms covers.
+  the outbound departure's local date, in the hotel's zone; from the night before for a landing
+  before ``EARLY_LANDING_BEFORE``, 06:00) that none of the person's rooms covers.
 - ``document_not_covering_stay`` (error): an issued visa or entry basis whose validity starts after
   the arrival's local date or ends before the departure's.
 - ``document_not_issued`` (warning; ``refused`` is an error): a document still needed, requested or
@@ -28,7 +35,7 @@ leg or room); ``find_problems`` is pure. Kinds (``Problem.kind``) and their seve
 
 People are those of the edition's delegations; a person's slots come through their performers
 (``PerformerMember`` and ``DelegationMember.performer``), and only slots of items with performers.
-Cancelled legs, transfers and slots are left out.
+Cancelled legs, transfers and slots are left out (a transfer meeting a cancelled leg is reported).
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ from festival.editions.services import json_value
 from festival.i18n import N_, current_language, gettext, localize
 from festival.logistics import schemas as s
 from festival.logistics.common import edition, leg_number, now
-from festival.logistics.pickups import RIDE_MIN
+from festival.logistics.pickups import DEPARTURE_LEAD_MIN, RIDE_MIN, names_place, to_departure
 from festival.logistics.tables import (
     Delegation,
     DelegationMember,
@@ -97,7 +104,10 @@ class Problem(msgspec.Struct):
 class LegFacts:
     id: int
     direction: str
+    mode: str
     label: str  # "CZ8171 PKX → HEL"
+    from_code: str | None
+    from_place: str
     to_code: str | None
     to_place: str
     from_zone: str
@@ -114,6 +124,7 @@ class TransferFacts:
     pickup_at: dt.datetime | None
     pickup_place: str
     pickup_zone: str
+    dropoff_place: str
     seats: int | None
     passengers: tuple[int, ...]
 
@@ -127,6 +138,7 @@ class RoomFacts:
     check_in: dt.date | None
     check_out: dt.date | None
     occupants: tuple[int, ...]
+    beds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +171,7 @@ class Facts:
     rooms: list[RoomFacts] = field(default_factory=list)
     documents: list[DocumentFacts] = field(default_factory=list)
     slots: list[SlotFacts] = field(default_factory=list)
+    cancelled_legs: dict[int, str] = field(default_factory=dict)  # id -> label: transfers may still meet them
 
 
 def _day(day: dt.date) -> str:
@@ -248,6 +261,7 @@ def find_problems(facts: Facts, today: dt.date, lead_days: int = DEFAULT_LEAD_DA
     _pickups(f)
     _two_places(f)
     _seats(f)
+    _beds(f)
     _hotel_nights(f, stays)
     _documents(f, stays, today, lead_days)
     order = {"error": 0, "warning": 1, "unknown": 2}
@@ -366,36 +380,42 @@ def _slots(f: _Finder, stays: dict[int, _Stay]) -> None:
                 )
 
 
-def _same_place(place: str, leg: LegFacts) -> bool:
-    """The pickup is where the leg lands: its place's name, or a place naming its airport code."""
-    typed = " ".join(place.casefold().split())
-    if typed == " ".join(leg.to_place.casefold().split()):
-        return True
-    if leg.to_code:
-        words = "".join(c if c.isalnum() else " " for c in place.upper()).split()
-        return leg.to_code.upper() in words
-    return False
-
-
 def _pickups(f: _Finder) -> None:
     legs = {leg.id: leg for leg in f.facts.legs}
     for t in f.facts.transfers:
         anchor = f"transfer-{t.id}"
+        leg = legs.get(t.leg) if t.leg is not None else None
+        departing = leg is not None and to_departure(leg.direction, leg.from_place, leg.from_code, t.dropoff_place)
         if t.pickup_at is None:
             f.add(
                 "unknown",
                 "unknown",
                 gettext("Transfer to pick up at %(place)s: pickup time unknown: cannot check it.")
                 % {"place": t.pickup_place},
-                check="pickup_before_landing",
+                check="dropoff_too_late" if departing else "pickup_before_landing",
                 people=t.passengers,
                 anchor=anchor,
                 legs=[t.leg] if t.leg else [],
                 transfers=[t.id],
             )
-        leg = legs.get(t.leg) if t.leg is not None else None
+        if t.leg is not None and t.leg in f.facts.cancelled_legs:
+            f.add(
+                "transfer_leg_cancelled",
+                "error",
+                gettext("Transfer at %(place)s meets %(leg)s, which is cancelled: cancel or move the ride.")
+                % {"place": t.pickup_place, "leg": f.facts.cancelled_legs[t.leg]},
+                people=t.passengers,
+                legs=[t.leg],
+                at=(t.pickup_at, t.pickup_zone) if t.pickup_at else None,
+                anchor=anchor,
+                transfers=[t.id],
+            )
+            continue
         if leg is None:
-            continue  # meets no leg (or a cancelled one): nothing to land
+            continue  # meets no leg: nothing to land or leave
+        if departing:
+            _to_departure(f, t, leg)
+            continue
         if leg.arrives_at is None:
             f.add(
                 "unknown",
@@ -424,7 +444,7 @@ def _pickups(f: _Finder) -> None:
                 anchor=anchor,
                 transfers=[t.id],
             )
-        if not _same_place(t.pickup_place, leg) or t.pickup_zone != leg.to_zone:
+        if not names_place(t.pickup_place, leg.to_place, leg.to_code) or t.pickup_zone != leg.to_zone:
             f.add(
                 "pickup_elsewhere",
                 "warning",
@@ -436,6 +456,58 @@ def _pickups(f: _Finder) -> None:
                 anchor=anchor,
                 transfers=[t.id],
             )
+
+
+def _to_departure(f: _Finder, t: TransferFacts, leg: LegFacts) -> None:
+    """A ride to a leg's departure (the flight home): it must reach the origin ``DEPARTURE_LEAD_MIN``
+    before the departure, taking ``RIDE_MIN`` at least, and drop off where the leg leaves from."""
+    anchor = f"transfer-{t.id}"
+    lead = DEPARTURE_LEAD_MIN[leg.mode]
+    if leg.departs_at is None:
+        f.add(
+            "unknown",
+            "unknown",
+            gettext("Transfer to %(leg)s: departure time unknown: cannot check the ride is in time.")
+            % {"leg": leg.label},
+            check="dropoff_too_late",
+            people=t.passengers,
+            legs=[leg.id],
+            anchor=anchor,
+            transfers=[t.id],
+        )
+    elif t.pickup_at is not None and t.pickup_at > leg.departs_at - dt.timedelta(minutes=lead + RIDE_MIN):
+        f.add(
+            "dropoff_too_late",
+            "error",
+            gettext(
+                "Pickup at %(pickup)s is too late for %(leg)s, which leaves %(leaving)s: they must be there"
+                " %(lead)d min before, and the ride takes %(ride)d min at least."
+            )
+            % {
+                "pickup": clock(t.pickup_at, t.pickup_zone),
+                "leg": leg.label,
+                "leaving": clock(leg.departs_at, leg.from_zone),
+                "lead": lead,
+                "ride": RIDE_MIN,
+            },
+            people=t.passengers,
+            legs=[leg.id],
+            at=(t.pickup_at, t.pickup_zone),
+            anchor=anchor,
+            transfers=[t.id],
+        )
+    if not names_place(t.dropoff_place, leg.from_place, leg.from_code):
+        f.add(
+            "dropoff_elsewhere",
+            "warning",
+            gettext("Drop-off at “%(dropoff)s” but %(leg)s leaves from “%(place)s”.")
+            % {"dropoff": t.dropoff_place, "leg": leg.label, "place": leg.from_place},
+            people=t.passengers,
+            legs=[leg.id],
+            at=(t.pickup_at, t.pickup_zone) if t.pickup_at else None,
+            anchor=anchor,
+            transfers=[t.id],
+        )
 
 
 def _two_places(f: _Finder) -> None:
@@ -502,6 +574,48 @@ def _two_places(f: _Finder) -> None:
                         anchor=f"transfer-{t.id}",
                     )
     _two_rides(f)
+    _two_slots(f)
+
+
+def _two_slots(f: _Finder) -> None:
+    """One person due at two slots that overlap (two of their performers booked at once: the
+    programme's own warnings see each performer alone), or picked up while due at a slot."""
+    slots_of: dict[int, list[SlotFacts]] = defaultdict(list)
+    for slot in f.facts.slots:  # sorted by start
+        for person in slot.people:
+            slots_of[person].append(slot)
+    for person, own in slots_of.items():
+        for i, a in enumerate(own):
+            for b in own[i + 1 :]:
+                if b.starts_at >= a.ends_at:
+                    break  # sorted by start: no later slot overlaps ``a`` either
+                f.add(
+                    "two_places_at_once",
+                    "error",
+                    gettext("%(name)s is due at “%(a)s” and at “%(b)s” at once (%(when)s).")
+                    % {"name": f.name(person), "a": a.title, "b": b.title, "when": clock(b.starts_at, b.zone)},
+                    people=[person],
+                    slots=[a.id, b.id],
+                    at=(b.starts_at, b.zone),
+                    anchor="problems",
+                )
+    for t in f.facts.transfers:
+        if t.pickup_at is None:
+            continue
+        for person in t.passengers:
+            for slot in slots_of.get(person, []):
+                if slot.starts_at <= t.pickup_at < slot.ends_at:
+                    f.add(
+                        "two_places_at_once",
+                        "error",
+                        gettext("%(name)s is to be picked up at %(pickup)s while due at “%(slot)s”.")
+                        % {"name": f.name(person), "pickup": clock(t.pickup_at, t.pickup_zone), "slot": slot.title},
+                        people=[person],
+                        slots=[slot.id],
+                        transfers=[t.id],
+                        at=(t.pickup_at, t.pickup_zone),
+                        anchor=f"transfer-{t.id}",
+                    )
 
 
 def _two_rides(f: _Finder) -> None:
@@ -564,6 +678,20 @@ def _seats(f: _Finder) -> None:
             )
 
 
+def _beds(f: _Finder) -> None:
+    for room in f.facts.rooms:
+        if room.beds is not None and len(room.occupants) > room.beds:
+            f.add(
+                "room_over_beds",
+                "warning",
+                gettext("%(hotel)s, room %(room)s: %(count)d people for %(beds)d bed(s).")
+                % {"hotel": room.hotel, "room": room.label or "?", "count": len(room.occupants), "beds": room.beds},
+                people=room.occupants,
+                rooms=[room.id],
+                anchor=f"room-{room.id}",
+            )
+
+
 def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     """Consecutive days as (first, last) pairs."""
     out: list[tuple[dt.date, dt.date]] = []
@@ -576,6 +704,7 @@ def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
 
 
 MAX_STAY_NIGHTS = 400
+EARLY_LANDING_BEFORE = dt.time(6, 0)  # a landing before 06:00 local needs the night before in a room
 
 
 def _days(first: dt.date, end: dt.date) -> list[dt.date]:
@@ -597,7 +726,11 @@ def _hotel_nights(f: _Finder, stays: dict[int, _Stay]) -> None:
         if len(spans) < len(rooms):
             continue  # a room with TBD dates: reported as unknown with the room
         zone = rooms[0].zone if rooms else arrival.to_zone
-        first = local(arrival.arrives_at, zone).date()
+        landing = local(arrival.arrives_at, zone)
+        # Landing in the night (before EARLY_LANDING_BEFORE, local): the room is needed from the night
+        # before, or they wait for the afternoon's check-in.
+        early = landing.time() < EARLY_LANDING_BEFORE
+        first = landing.date() - dt.timedelta(days=1 if early else 0)
         last = local(departure.departs_at, zone).date()  # the morning they leave: no night
         # Nights are counted within the stay only, and a stay longer than MAX_STAY_NIGHTS is checked for
         # its first nights (rooms and times are bounded to years 1900-2999, but that is still long).
@@ -606,11 +739,27 @@ def _hotel_nights(f: _Finder, stays: dict[int, _Stay]) -> None:
         missing = [d for d in _days(first, last) if d not in covered]
         if missing:
             nights = ", ".join(_day(a) if a == b else f"{_day(a)}–{_day(b)}" for a, b in _runs(missing))
+            if early and missing[0] == first:
+                message = gettext(
+                    "%(name)s has no room for the night(s) of %(nights)s (stay %(first)s to %(last)s, %(zone)s;"
+                    " landing at %(landing)s needs the night before)."
+                )
+            else:
+                message = gettext(
+                    "%(name)s has no room for the night(s) of %(nights)s (stay %(first)s to %(last)s, %(zone)s)."
+                )
             f.add(
                 "hotel_nights_missing",
                 "warning",
-                gettext("%(name)s has no room for the night(s) of %(nights)s (stay %(first)s to %(last)s, %(zone)s).")
-                % {"name": f.name(person), "nights": nights, "first": _day(first), "last": _day(last), "zone": zone},
+                message
+                % {
+                    "name": f.name(person),
+                    "nights": nights,
+                    "first": _day(first),
+                    "last": _day(last),
+                    "zone": zone,
+                    "landing": clock(arrival.arrives_at, zone),
+                },
                 people=[person],
                 rooms=[r.id for r in rooms],
                 legs=[arrival.id, departure.id],
@@ -751,7 +900,9 @@ async def read_facts(edition_id: int, lang: str, languages: list[str]) -> Facts:
         for r in sorted(slot_rows, key=lambda r: (r["starts_at"], r["id"]))
         if item_people.get(r["item"])
     ]
-    leg_rows = await TravelLeg.select().where((TravelLeg.edition == edition_id) & (TravelLeg.status != "cancelled"))
+    all_legs = await TravelLeg.select().where(TravelLeg.edition == edition_id)
+    leg_rows = [r for r in all_legs if r["status"] != "cancelled"]
+    cancelled_legs = {r["id"]: _leg_label(r) for r in all_legs if r["status"] == "cancelled"}
     leg_ids = [r["id"] for r in leg_rows]
     on_leg = _group(
         await LegPassenger.select(LegPassenger.leg, LegPassenger.person).where(LegPassenger.leg.is_in(leg_ids or [0])),
@@ -761,7 +912,10 @@ async def read_facts(edition_id: int, lang: str, languages: list[str]) -> Facts:
         LegFacts(
             id=r["id"],
             direction=r["direction"],
+            mode=r["mode"],
             label=_leg_label(r),
+            from_code=r["from_code"],
+            from_place=r["from_place"],
             to_code=r["to_code"],
             to_place=r["to_place"],
             from_zone=r["from_zone"],
@@ -786,13 +940,21 @@ async def read_facts(edition_id: int, lang: str, languages: list[str]) -> Facts:
             pickup_at=r["pickup_at"],
             pickup_place=r["pickup_place"],
             pickup_zone=r["pickup_zone"],
+            dropoff_place=r["dropoff_place"],
             seats=r["seats"],
             passengers=riders.get(r["id"], ()),
         )
         for r in sorted(transfer_rows, key=lambda r: r["id"])
     ]
     room_rows = await Room.select(
-        Room.id, Room.label, Room.room_type, Room.check_in, Room.check_out, Room.hotel.name, Room.hotel.time_zone
+        Room.id,
+        Room.label,
+        Room.room_type,
+        Room.beds,
+        Room.check_in,
+        Room.check_out,
+        Room.hotel.name,
+        Room.hotel.time_zone,
     ).where(Room.hotel.is_in(Hotel.select(Hotel.id).where(Hotel.edition == edition_id)))
     sleepers = _group(
         await RoomOccupant.select(RoomOccupant.room, RoomOccupant.person).where(
@@ -809,6 +971,7 @@ async def read_facts(edition_id: int, lang: str, languages: list[str]) -> Facts:
             check_in=r["check_in"],
             check_out=r["check_out"],
             occupants=sleepers.get(r["id"], ()),
+            beds=r["beds"],
         )
         for r in sorted(room_rows, key=lambda r: r["id"])
     ]
@@ -824,7 +987,15 @@ async def read_facts(edition_id: int, lang: str, languages: list[str]) -> Facts:
         )
         for r in await TravelDocument.select().where(TravelDocument.edition == edition_id).order_by(TravelDocument.id)
     ]
-    return Facts(people=people, legs=legs, transfers=transfers, rooms=rooms, documents=documents, slots=slots)
+    return Facts(
+        people=people,
+        legs=legs,
+        transfers=transfers,
+        rooms=rooms,
+        documents=documents,
+        slots=slots,
+        cancelled_legs=cancelled_legs,
+    )
 
 
 async def list_problems(actor: Principal, edition_slug: str, lead_days: int = DEFAULT_LEAD_DAYS) -> list[Problem]:

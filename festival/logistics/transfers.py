@@ -2,8 +2,10 @@
 
 A transfer that meets a leg takes, unless told otherwise, its pickup time from the leg
 (``pickups.default_pickup``: landing plus a buffer), the place and zone of the leg's arrival end
-and the leg's passengers. A pickup time typed in is the wall clock of the pickup place's zone
-(the edition's zone when there is neither a leg nor a zone) and stops the following.
+and the leg's passengers. A transfer to a leg's departure (``pickups.leg_to_departure``: the flight
+home) takes only the passengers: its pickup place and time are typed (TBD until then). A pickup
+time typed in is the wall clock of the pickup place's zone (the edition's zone when there is
+neither a leg nor a zone) and stops the following.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from festival.errors import NotFound, ValidationFailed
 from festival.logistics import digests
 from festival.logistics import schemas as s
 from festival.logistics.common import check_people, edition, local_or_none, now, passengers, replace_links
-from festival.logistics.pickups import default_pickup
+from festival.logistics.pickups import default_pickup, leg_to_departure
 from festival.logistics.tables import Transfer, TransferPassenger
 from festival.logistics.travel import leg_passenger_ids, leg_row
 from schedule.times import to_utc
@@ -26,17 +28,20 @@ from schedule.times import to_utc
 async def _fields(edition_row: dict[str, Any], data: s.TransferIn) -> tuple[dict[str, Any], list[int]]:
     """The transfer's columns and passengers, every rule checked before anything is written."""
     leg = await leg_row(edition_row["id"], data.leg) if data.leg is not None else None
-    zone = data.pickup_zone or (leg["to_zone"] if leg else edition_row["time_zone"])
+    # A ride from the leg's arrival defaults to its arrival end; one to its departure starts where the
+    # coordinator says (a hotel), at the time they say.
+    arrival = leg if leg is not None and not leg_to_departure(leg, data.dropoff_place) else None
+    zone = data.pickup_zone or (arrival["to_zone"] if arrival else edition_row["time_zone"])
     zone = check_time_zone(zone, "pickup_zone")
-    place = check_plain(data.pickup_place, "pickup_place", 200) or (leg["to_place"] if leg else "")
+    place = check_plain(data.pickup_place, "pickup_place", 200) or (arrival["to_place"] if arrival else "")
     if not place:
         raise ValidationFailed("pickup_place: where does the driver pick them up?", code="place_required")
     pickup_at: dt.datetime | None = None
     from_leg = False
     if data.pickup is not None:
         pickup_at = to_utc(data.pickup, zone, "pickup")
-    elif leg is not None:
-        pickup_at, from_leg = default_pickup(leg), True
+    elif arrival is not None:
+        pickup_at, from_leg = default_pickup(arrival), True
     if data.passengers is not None:
         people = await check_people(edition_row["id"], data.passengers, "passengers")
     else:
