@@ -148,9 +148,7 @@ async def test_a_late_landing_moves_the_pickup_that_follows_the_leg(
     assert after["arrived"] is True and after["status"] == "confirmed"
     # Everything else is as it was: flight, booking, ends, times, passengers, notes.
     changed = {"arrival_actual_local", "arrival_actual_utc", "arrived", "status"}
-    assert {k: v for k, v in after.items() if k not in changed} == {
-        k: v for k, v in before.items() if k not in changed
-    }
+    assert {k: v for k, v in after.items() if k not in changed} == {k: v for k, v in before.items() if k not in changed}
     assert after["carrier"] == "CZ" and after["number"] == "8171" and after["booking_reference"] == "MZ4T8R"
     moved = await _get(api, "transfers", following)
     assert moved["pickup_local"] == "2027-02-03T06:55:00+02:00" and moved["pickup_from_leg"] is True
@@ -224,7 +222,9 @@ async def test_the_autumn_repeated_hour_survives_saving_the_form_again(
         201,
     )
     page = await coordinator.get(PAGE)
-    assert re.search(rf'id="leg-{leg["id"]}-arrival-actual" name="arrival_actual"\s+value="2027-10-31T03:30"', page.text)
+    assert re.search(
+        rf'id="leg-{leg["id"]}-arrival-actual" name="arrival_actual"\s+value="2027-10-31T03:30"', page.text
+    )
     response = await coordinator.post(
         f"{PAGE}/legs/{leg['id']}",
         data={"arrival_actual": "2027-10-31T03:30", "status": "confirmed", "_csrf_token": _csrf(page)},
@@ -329,10 +329,11 @@ async def test_performers_and_forms_without_the_csrf_token_are_refused(
         ):
             response = await performer.post(f"{PAGE}/{path}", data={**data, "_csrf_token": token})
             assert response.status_code == 403, (path, response.status_code)
+            assert response.json()["code"] == "role_required"  # the role guard, not the CSRF check
         assert (await performer.get(PAGE)).status_code == 403
     # The coordinator's own session without the token: refused by the CSRF check.
     response = await coordinator.post(f"{PAGE}/legs/{leg}", data={"status": "cancelled"})
-    assert response.status_code == 403
+    assert response.status_code == 403 and response.json()["code"] == "csrf_failed"
     assert (await _get(api, "legs", leg), await _get(api, "transfers", following)) == before
 
 
