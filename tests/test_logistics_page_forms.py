@@ -18,7 +18,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from festival.demo import DEMO_DOMAIN, DEMO_PASSWORD
-from tests.browser import LiveServer, chromium_browser, demo_site, live_server, open_page
+from tests.browser import LiveServer, artifact_path, chromium_browser, demo_site, live_server, open_page
 from tests.logistics_helpers import BASE, client, ok
 
 __all__ = ["chromium_browser", "demo_site", "live_server"]  # fixtures used by name below
@@ -155,6 +155,8 @@ async def test_a_late_landing_moves_the_pickup_that_follows_the_leg(
     assert (await _get(api, "transfers", fixed))["pickup_local"] == "2027-02-03T06:00:00+02:00"
     page = await coordinator.get(PAGE)
     assert "2027-02-03 06:55 EET" in page.text
+    landed = r'2027-02-03 06:10 EET <strong>\+1</strong> ✓ <span class="hint">\(planned 2027-02-03 04:40 EET\)'
+    assert re.search(landed, page.text)
     assert re.search(rf'id="leg-{leg}-arrival-actual" name="arrival_actual"\s+value="2027-02-03T06:10"', page.text)
     # Emptied: no actual arrival, the pickup back at the planned landing plus the buffer; unticked: not arrived.
     response = await coordinator.post(
@@ -365,4 +367,7 @@ async def test_the_actual_arrival_form_in_a_browser_moves_the_pickup(
         await expect(pickup).to_contain_text(f"{expected:%Y-%m-%d %H:%M} EET")
         await expect(pickup).to_contain_text("(follows the leg)")
         await expect(row).to_contain_text(f"{day.isoformat()} 16:20 EET")
+        await row.get_by_text("Arrival and status").click()  # open again, for the screenshot
+        await row.scroll_into_view_if_needed()
+        await page.screenshot(path=str(artifact_path("logistics-forms.png")))
         problems.assert_none()
