@@ -569,6 +569,17 @@ TABLE.extend(
         ),
         Row("edition:passport", "GET", _LOGI + "/passport-reads", _LOGI_ROUTE + "/passport-reads", "---Y---Y"),
         Row("edition:logistics", "GET", "/hsf-2027/manage/logistics", "/{edition:str}/manage/logistics", "-Y-Y---Y"),
+        # The page's day-of forms (ids that do not exist: past the guard, a 404 page).
+        *(
+            Row(
+                "edition:logistics",
+                "POST",
+                f"/hsf-2027/manage/logistics/{kind}/999999",
+                f"/{{edition:str}}/manage/logistics/{kind}/{{{param}:int}}",
+                "-Y-Y---Y",
+            )
+            for kind, param in (("legs", "leg_id"), ("transfers", "transfer_id"), ("documents", "document_id"))
+        ),
         # Another edition's logistics: hsf-2027's coordinator has no role in moi-helsinki-2027.
         Row(
             "edition:logistics",

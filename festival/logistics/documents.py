@@ -71,6 +71,11 @@ async def _get(edition_id: int, document_id: int) -> s.DocumentOut:
     return _out(row)
 
 
+async def get_document(actor: Principal, edition_slug: str, document_id: int) -> s.DocumentOut:
+    ed = await edition(edition_slug, actor)
+    return await _get(ed["id"], document_id)
+
+
 async def create_document(actor: Principal, edition_slug: str, data: s.DocumentIn) -> s.DocumentOut:
     ed = await edition(edition_slug, actor)
     row = TravelDocument(edition=ed["id"], **await _fields(ed["id"], data), updated_at=now())
