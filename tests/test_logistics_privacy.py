@@ -22,9 +22,9 @@ from festival.jobs.inprocess import InProcessJobQueue
 from festival.jobs.registry import load_jobs
 from festival.logistics import privacy
 from festival.logistics.retention import erase_expired_logistics
-from festival.logistics.tables import AccountLink, Passport, PassportRead
+from festival.logistics.tables import AccountLink, DietaryNeed, Passport, PassportRead, PendingChange
 from festival.mail import OutboxMailer, deliver_email, store_email
-from festival.tables import Person
+from festival.tables import Edition, Person
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.anyio
@@ -430,7 +430,25 @@ async def test_retention_erases_an_expired_edition_and_keeps_what_a_live_one_nee
     _ok(await admin.post(f"{MOI}/delegations", json={"slug": "helsinki-group", "name": "Helsinki group"}), 201)
     _ok(await admin.post(f"{MOI}/delegations/helsinki-group/people", json={"person": sun}), 201)
     moi_leg = {"mode": "air", "from_code": "HEL", "to_code": "PKX", "passengers": [sun]}
-    _ok(await admin.post(f"{MOI}/legs", json=moi_leg), 201)
+    moi_leg_id = _ok(await admin.post(f"{MOI}/legs", json=moi_leg), 201)["id"]
+    # Dietary needs (with consent) of people who survive the erasure: Sun Mei (still in Moi Helsinki)
+    # and Ma Li (a troupe member); Sun Mei's for Moi Helsinki is that live edition's and stays.
+    for person, needs in ((sun, "Sun HSF: no shellfish"), (ma, "Ma HSF: gluten free")):
+        _ok(await logistics.put(f"{BASE}/dietary/{person}", json={"consent": True, "text": needs}))
+    _ok(await admin.put(f"{MOI}/dietary/{sun}", json={"consent": True, "text": "Sun MOI: halal"}))
+    # Changes waiting for their digests in both editions: Sun Mei joins the HSF flight, and the Moi
+    # Helsinki flight gets its times.
+    hsf_leg = _ok(await logistics.get(f"{BASE}/legs/{ids['leg']}"))
+    hsf_body = {"mode": "air", "number": "CA851", "from_code": "PKX", "to_code": "HEL", "departure": "2027-02-03T01:30"}
+    riders = [*(p["person"] for p in hsf_leg["passengers"]), sun]
+    _ok(await logistics.put(f"{BASE}/legs/{ids['leg']}", json={**hsf_body, "passengers": riders}))
+    timed = {**moi_leg, "departure": "2027-09-15T17:10", "arrival": "2027-09-16T07:50"}
+    _ok(await admin.put(f"{MOI}/legs/{moi_leg_id}", json=timed))
+    moi_id = (await Edition.select(Edition.id).where(Edition.slug == "moi-helsinki-2027").first())["id"]
+    hsf_id = (await Edition.select(Edition.id).where(Edition.slug == "hsf-2027").first())["id"]
+    assert await PendingChange.exists().where((PendingChange.edition == hsf_id) & (PendingChange.person == sun))
+    moi_pending = await PendingChange.count().where(PendingChange.edition == moi_id)
+    assert moi_pending > 0
 
     _problem(
         await organiser.put(f"{BASE}/retention", json={"retention_until": "2027-02-13"}),
@@ -471,6 +489,15 @@ async def test_retention_erases_an_expired_edition_and_keeps_what_a_live_one_nee
     assert [p["display_name"] for p in _ok(await admin.get(f"{MOI}/people"))] == ["Sun Mei"]
     assert await Person.exists().where(Person.id == ma)
     assert not await Passport.exists().where(Passport.person == ma)
+    # The survivors' dietary needs and pending digest lines of the expired edition are gone; Moi
+    # Helsinki's stay.
+    assert "Sun HSF" not in text and "Ma HSF" not in text
+    assert not await DietaryNeed.exists().where(DietaryNeed.edition == hsf_id)
+    assert not await PendingChange.exists().where(PendingChange.edition == hsf_id)
+    assert [(d["display_name"], d["text"]) for d in _ok(await admin.get(f"{MOI}/dietary"))] == [
+        ("Sun Mei", "Sun MOI: halal")
+    ]
+    assert await PendingChange.count().where(PendingChange.edition == moi_id) == moi_pending
     # Running again changes nothing and records nothing.
     assert await privacy.erase_expired(dt.datetime(2027, 3, 5, tzinfo=dt.UTC)) == []
     assert len(_ok(await logistics.get(f"{BASE}/erasures"))) == 1
