@@ -201,6 +201,38 @@ async def test_a_performer_reads_only_their_own_trip_and_their_delegation(staff:
     _problem(await performer.get(f"{BASE}/me"), 404, "no_itinerary")
 
 
+async def test_a_performer_sees_the_actual_arrival_once_known(staff: dict[str, httpx.AsyncClient]) -> None:
+    """A late landing reaches the performer: /me carries the actual arrival beside the planned one
+    (as the coordinators' legs do), and the page shows the actual time, saying so."""
+    logistics, performer = staff["logistics"], staff["performer"]
+    ids = await _trip(logistics)
+    _ok(await logistics.put(f"{BASE}/people/{ids['li']}/account", json={"email": f"performer@{DEMO_DOMAIN}"}))
+    leg = _ok(await performer.get(f"{BASE}/me"))["legs"][0]
+    assert (leg["arrival_local"], leg["arrival_actual_local"], leg["arrival_actual_day_offset"]) == (
+        "2027-02-03T05:40:00+02:00",
+        None,
+        None,
+    )
+    passengers = [ids["li"], ids["wang"], ids["zhao"]]
+    late = {
+        "mode": "air",
+        "number": "CA851",
+        "from_code": "PKX",
+        "to_code": "HEL",
+        "departure": "2027-02-03T01:30",
+        "arrival": "2027-02-03T05:40",
+        "arrival_actual": "2027-02-04T00:20",
+        "passengers": passengers,
+    }
+    _ok(await logistics.put(f"{BASE}/legs/{ids['leg']}", json=late))
+    leg = _ok(await performer.get(f"{BASE}/me"))["legs"][0]
+    assert leg["arrival_local"] == "2027-02-03T05:40:00+02:00" and leg["arrival_day_offset"] == 0  # planned
+    assert leg["arrival_actual_local"] == "2027-02-04T00:20:00+02:00" and leg["arrival_actual_day_offset"] == 1
+    page = await performer.get("/hsf-2027/my/itinerary")
+    assert page.status_code == 200, page.text
+    assert "2027-02-04 00:20 EET (+1) (actual arrival; planned 2027-02-03 05:40 EET)" in page.text
+
+
 async def test_fees_are_for_organisers_alone(staff: dict[str, httpx.AsyncClient]) -> None:
     logistics, organiser = staff["logistics"], staff["organiser"]
     ids = await _trip(logistics)

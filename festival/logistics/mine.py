@@ -120,6 +120,8 @@ async def _legs(edition_id: int, person_id: int, people: dict[int, str]) -> list
             arrival_tbd=r["arrives_planned_at"] is None,
             arrival_local=local_or_none(r["arrives_planned_at"], r["to_zone"]),
             arrival_day_offset=day_offset(r["departs_at"], r["arrives_planned_at"], r["from_zone"], r["to_zone"]),
+            arrival_actual_local=local_or_none(r["arrives_actual_at"], r["to_zone"]),
+            arrival_actual_day_offset=day_offset(r["departs_at"], r["arrives_actual_at"], r["from_zone"], r["to_zone"]),
             status=r["status"],
             mine=person_id in riders[r["id"]],
             travellers=_names(riders[r["id"]], people),
