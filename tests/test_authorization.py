@@ -621,6 +621,7 @@ TABLE.extend(
 TABLE.extend(
     [
         Row("edition:performer", "GET", _LOGI + "/me", _LOGI_ROUTE + "/me", "------YY"),
+        Row("edition:performer", "GET", _LOGI + "/me/itinerary", _LOGI_ROUTE + "/me/itinerary", "------YY"),
         Row("edition:performer", "GET", "/hsf-2027/my/itinerary", "/{edition:str}/my/itinerary", "------YY"),
     ]
 )

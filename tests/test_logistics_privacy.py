@@ -22,9 +22,9 @@ from festival.jobs.inprocess import InProcessJobQueue
 from festival.jobs.registry import load_jobs
 from festival.logistics import privacy
 from festival.logistics.retention import erase_expired_logistics
-from festival.logistics.tables import AccountLink, Passport, PassportRead
+from festival.logistics.tables import AccountLink, DietaryNeed, Passport, PassportRead, PendingChange
 from festival.mail import OutboxMailer, deliver_email, store_email
-from festival.tables import Person
+from festival.tables import Edition, Person
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.anyio
@@ -199,6 +199,38 @@ async def test_a_performer_reads_only_their_own_trip_and_their_delegation(staff:
     # Unlinked: the performer reads nothing again; the account stays.
     assert (await logistics.delete(f"{BASE}/people/{ids['li']}/account")).status_code == 204
     _problem(await performer.get(f"{BASE}/me"), 404, "no_itinerary")
+
+
+async def test_a_performer_sees_the_actual_arrival_once_known(staff: dict[str, httpx.AsyncClient]) -> None:
+    """A late landing reaches the performer: /me carries the actual arrival beside the planned one
+    (as the coordinators' legs do), and the page shows the actual time, saying so."""
+    logistics, performer = staff["logistics"], staff["performer"]
+    ids = await _trip(logistics)
+    _ok(await logistics.put(f"{BASE}/people/{ids['li']}/account", json={"email": f"performer@{DEMO_DOMAIN}"}))
+    leg = _ok(await performer.get(f"{BASE}/me"))["legs"][0]
+    assert (leg["arrival_local"], leg["arrival_actual_local"], leg["arrival_actual_day_offset"]) == (
+        "2027-02-03T05:40:00+02:00",
+        None,
+        None,
+    )
+    passengers = [ids["li"], ids["wang"], ids["zhao"]]
+    late = {
+        "mode": "air",
+        "number": "CA851",
+        "from_code": "PKX",
+        "to_code": "HEL",
+        "departure": "2027-02-03T01:30",
+        "arrival": "2027-02-03T05:40",
+        "arrival_actual": "2027-02-04T00:20",
+        "passengers": passengers,
+    }
+    _ok(await logistics.put(f"{BASE}/legs/{ids['leg']}", json=late))
+    leg = _ok(await performer.get(f"{BASE}/me"))["legs"][0]
+    assert leg["arrival_local"] == "2027-02-03T05:40:00+02:00" and leg["arrival_day_offset"] == 0  # planned
+    assert leg["arrival_actual_local"] == "2027-02-04T00:20:00+02:00" and leg["arrival_actual_day_offset"] == 1
+    page = await performer.get("/hsf-2027/my/itinerary")
+    assert page.status_code == 200, page.text
+    assert "2027-02-04 00:20 EET (+1) (actual arrival; planned 2027-02-03 05:40 EET)" in page.text
 
 
 async def test_fees_are_for_organisers_alone(staff: dict[str, httpx.AsyncClient]) -> None:
@@ -430,7 +462,25 @@ async def test_retention_erases_an_expired_edition_and_keeps_what_a_live_one_nee
     _ok(await admin.post(f"{MOI}/delegations", json={"slug": "helsinki-group", "name": "Helsinki group"}), 201)
     _ok(await admin.post(f"{MOI}/delegations/helsinki-group/people", json={"person": sun}), 201)
     moi_leg = {"mode": "air", "from_code": "HEL", "to_code": "PKX", "passengers": [sun]}
-    _ok(await admin.post(f"{MOI}/legs", json=moi_leg), 201)
+    moi_leg_id = _ok(await admin.post(f"{MOI}/legs", json=moi_leg), 201)["id"]
+    # Dietary needs (with consent) of people who survive the erasure: Sun Mei (still in Moi Helsinki)
+    # and Ma Li (a troupe member); Sun Mei's for Moi Helsinki is that live edition's and stays.
+    for person, needs in ((sun, "Sun HSF: no shellfish"), (ma, "Ma HSF: gluten free")):
+        _ok(await logistics.put(f"{BASE}/dietary/{person}", json={"consent": True, "text": needs}))
+    _ok(await admin.put(f"{MOI}/dietary/{sun}", json={"consent": True, "text": "Sun MOI: halal"}))
+    # Changes waiting for their digests in both editions: Sun Mei joins the HSF flight, and the Moi
+    # Helsinki flight gets its times.
+    hsf_leg = _ok(await logistics.get(f"{BASE}/legs/{ids['leg']}"))
+    hsf_body = {"mode": "air", "number": "CA851", "from_code": "PKX", "to_code": "HEL", "departure": "2027-02-03T01:30"}
+    riders = [*(p["person"] for p in hsf_leg["passengers"]), sun]
+    _ok(await logistics.put(f"{BASE}/legs/{ids['leg']}", json={**hsf_body, "passengers": riders}))
+    timed = {**moi_leg, "departure": "2027-09-15T17:10", "arrival": "2027-09-16T07:50"}
+    _ok(await admin.put(f"{MOI}/legs/{moi_leg_id}", json=timed))
+    moi_id = (await Edition.select(Edition.id).where(Edition.slug == "moi-helsinki-2027").first())["id"]
+    hsf_id = (await Edition.select(Edition.id).where(Edition.slug == "hsf-2027").first())["id"]
+    assert await PendingChange.exists().where((PendingChange.edition == hsf_id) & (PendingChange.person == sun))
+    moi_pending = await PendingChange.count().where(PendingChange.edition == moi_id)
+    assert moi_pending > 0
 
     _problem(
         await organiser.put(f"{BASE}/retention", json={"retention_until": "2027-02-13"}),
@@ -471,6 +521,15 @@ async def test_retention_erases_an_expired_edition_and_keeps_what_a_live_one_nee
     assert [p["display_name"] for p in _ok(await admin.get(f"{MOI}/people"))] == ["Sun Mei"]
     assert await Person.exists().where(Person.id == ma)
     assert not await Passport.exists().where(Passport.person == ma)
+    # The survivors' dietary needs and pending digest lines of the expired edition are gone; Moi
+    # Helsinki's stay.
+    assert "Sun HSF" not in text and "Ma HSF" not in text
+    assert not await DietaryNeed.exists().where(DietaryNeed.edition == hsf_id)
+    assert not await PendingChange.exists().where(PendingChange.edition == hsf_id)
+    assert [(d["display_name"], d["text"]) for d in _ok(await admin.get(f"{MOI}/dietary"))] == [
+        ("Sun Mei", "Sun MOI: halal")
+    ]
+    assert await PendingChange.count().where(PendingChange.edition == moi_id) == moi_pending
     # Running again changes nothing and records nothing.
     assert await privacy.erase_expired(dt.datetime(2027, 3, 5, tzinfo=dt.UTC)) == []
     assert len(_ok(await logistics.get(f"{BASE}/erasures"))) == 1

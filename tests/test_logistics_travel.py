@@ -325,6 +325,25 @@ async def test_the_coordinators_page_shows_local_times_plus_one_and_tbd(
     assert refused.status_code == 403 and "Li Na" not in refused.text
 
 
+async def test_a_late_landing_two_days_on_shows_plus_two_on_the_coordinators_page(
+    http: httpx.AsyncClient, people: list[int]
+) -> None:
+    """HEL 15 Sep 17:10 -> PKX planned 07:50 the next morning (+1), actually landing at 01:00 on the
+    17th: the page shows the actual arrival with its own offset, +2, not the planned one's."""
+    late = _flight("AY51", "HEL", "PKX", "2027-09-15T17:10", "2027-09-16T07:50", arrival_actual="2027-09-17T01:00")
+    leg = _ok(await http.post(f"{BASE}/legs", json={**late, "passengers": people[:1]}), 201)
+    assert (leg["arrival_day_offset"], leg["arrival_actual_day_offset"]) == (1, 2)
+    assert leg["arrival_actual_local"] == "2027-09-17T01:00:00+08:00"
+    on_time = _ok(
+        await http.post(f"{BASE}/legs", json=_flight("AY52", "PKX", "HEL", "2027-09-20T11:20", "2027-09-20T15:00")), 201
+    )
+    assert (on_time["arrival_day_offset"], on_time["arrival_actual_day_offset"]) == (0, None)
+    page = await http.get("/hsf-2027/manage/logistics")
+    assert page.status_code == 200, page.text
+    row = page.text.split(f'id="leg-{leg["id"]}"', 1)[1].split("</tr>", 1)[0]
+    assert "2027-09-17 01:00 CST" in row and "<strong>+2</strong>" in row and "+1" not in row
+
+
 async def test_ids_past_32_bits_are_a_4xx_not_a_500(http: httpx.AsyncClient, people: list[int]) -> None:
     huge = 2**40
     for response in (

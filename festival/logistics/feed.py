@@ -6,7 +6,9 @@ delegation members travelling with it), across every edition, as calendar events
 - a leg with both times known: DTSTART in the origin's zone, DTEND in the destination's
   (``FeedEvent.end_time_zone``), so a Beijing -> Helsinki flight shows 01:30 CST to 05:30 EET;
 - a transfer with a known pickup: from the pickup, for ``pickups.RIDE_MIN`` (the drop-off time is
-  not recorded; the event marks when and where to be, and says so in its description);
+  not recorded; the event marks when and where to be, and says so in its description); the driver
+  by name, never their phone number (performers read the feed: as in ``mine``, drivers' phones are
+  the coordinators');
 - a room with both dates: the nights as an all-day event in the hotel's zone (DTEND the check-out
   day, exclusive).
 
@@ -119,9 +121,8 @@ async def itinerary_events(performer_id: int, ctx: FeedContext) -> list[FeedEven
         details = [gettext("To %(place)s") % {"place": r["transfer.dropoff_place"]}]
         if r["transfer.vehicle"]:
             details.append(gettext("Vehicle: %(vehicle)s") % {"vehicle": r["transfer.vehicle"]})
-        if r["transfer.driver_name"]:
-            driver = " ".join(x for x in (r["transfer.driver_name"], r["transfer.driver_phone"]) if x)
-            details.append(gettext("Driver: %(driver)s") % {"driver": driver})
+        if r["transfer.driver_name"]:  # the name only: drivers' phones are for the coordinators (as in /me)
+            details.append(gettext("Driver: %(driver)s") % {"driver": r["transfer.driver_name"]})
         details.append(gettext("Travellers: %(people)s") % {"people": ", ".join(who[r["transfer.id"]])})
         starts = r["transfer.pickup_at"].astimezone(dt.UTC)
         events.append(

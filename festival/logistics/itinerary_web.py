@@ -29,11 +29,13 @@ KIND_LABELS = {
 }
 
 
-def _kind(value: str) -> str:
+def kind_label(value: str) -> str:
+    """A day-sheet item's kind in the page's language (also the performer's page, ``my_page``)."""
     return gettext(KIND_LABELS[value])
 
 
-def _day(value: dt.date, lang: str) -> str:
+def long_date(value: dt.date, lang: str) -> str:
+    """A day's heading: the full date in the page's language."""
     from babel.dates import format_date
 
     return format_date(value, "full", locale=babel_locale(lang))
@@ -46,8 +48,8 @@ async def _page(actor: Principal, edition_slug: str, sheet: itinerary.DaySheet, 
         "sheet": sheet,
         "when": when,
         "label": label,
-        "kind": _kind,
-        "long_date": lambda d: _day(d, lang),
+        "kind": kind_label,
+        "long_date": lambda d: long_date(d, lang),
     }
 
 

@@ -1,5 +1,6 @@
 """What a performer reads about their own trip: ``my_itinerary`` (the API's ``GET …/logistics/me``
-and the page ``/{edition}/my/itinerary``).
+and the page ``/{edition}/my/itinerary``) and ``my_sheet``, their own day sheet (``GET
+…/logistics/me/itinerary`` and the same page).
 
 The performer is found through their account (``AccountLink``), never through an id in the request,
 so no id can be changed to read someone else's trip. They see their delegations' members (names and
@@ -13,9 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import msgspec
+
 from festival.auth.principal import Principal
 from festival.errors import NotFound
+from festival.logistics import itinerary
 from festival.logistics import privacy_schemas as p
+from festival.logistics import schemas as s
 from festival.logistics.common import day_offset, edition, local_or_none
 from festival.logistics.tables import (
     AccountLink,
@@ -120,6 +125,8 @@ async def _legs(edition_id: int, person_id: int, people: dict[int, str]) -> list
             arrival_tbd=r["arrives_planned_at"] is None,
             arrival_local=local_or_none(r["arrives_planned_at"], r["to_zone"]),
             arrival_day_offset=day_offset(r["departs_at"], r["arrives_planned_at"], r["from_zone"], r["to_zone"]),
+            arrival_actual_local=local_or_none(r["arrives_actual_at"], r["to_zone"]),
+            arrival_actual_day_offset=day_offset(r["departs_at"], r["arrives_actual_at"], r["from_zone"], r["to_zone"]),
             status=r["status"],
             mine=person_id in riders[r["id"]],
             travellers=_names(riders[r["id"]], people),
@@ -207,3 +214,29 @@ async def my_itinerary(actor: Principal, edition_slug: str) -> p.MyItinerary:
         rooms=await _rooms(ed["id"], person_id, people),
         documents=await _documents(ed["id"], person_id),
     )
+
+
+def _own_item(item: itinerary.SheetItem, person_id: int) -> itinerary.SheetItem:
+    """An item of the performer's own sheet: only they are named on it, and the driver's phone (the
+    coordinators', as on ``/me`` and in the feed) is left out."""
+    return msgspec.structs.replace(
+        item, driver_phone="", people=[who for who in item.people if who.person == person_id]
+    )
+
+
+async def my_sheet(actor: Principal, edition_slug: str, lang: str) -> itinerary.DaySheet:
+    """The signed-in performer's own day sheet: their legs, transfers, hotel nights and their
+    performers' confirmed shows, soundchecks and rehearsals, by local day (``itinerary.sheet_for_people``
+    for the one person their account is linked to; never an id from the request). ``no_itinerary``
+    (404) when the account is linked to no one in the edition's delegations."""
+    ed = await edition(edition_slug, actor)
+    person_id = await linked_person(ed["id"], actor.user_id)
+    person = await Person.select(Person.display_name).where(Person.id == person_id).first()
+    if person is None:  # erased in between
+        raise NotFound("no itinerary", code="no_itinerary")
+    me = s.PassengerOut(person=person_id, display_name=person["display_name"])
+    days = [
+        itinerary.SheetDay(date=day.date, items=[_own_item(item, person_id) for item in day.items])
+        for day in await itinerary.sheet_for_people(ed, [person_id], lang)
+    ]
+    return itinerary.DaySheet(edition=edition_slug, subject="person", name=me.display_name, people=[me], days=days)

@@ -1,7 +1,8 @@
-"""The performer's own page, ``/{edition}/my/itinerary``: a simple list of their trip, read through
-``mine.my_itinerary`` (the same read model as ``GET …/logistics/me``, so the page can show nothing
-the API would not). The full day sheet (``festival/logistics/itinerary.py``, point 8) can take the
-``itinerary`` block of the template over."""
+"""The performer's own page, ``/{edition}/my/itinerary``: their own day sheet (``mine.my_sheet``, the
+same read model as ``GET …/logistics/me/itinerary``: by day, local times with zone abbreviations,
++1, printable with ``static/itinerary.css``), then their delegation's travel, transfers and rooms,
+their documents and their delegations (``mine.my_itinerary``, as ``GET …/logistics/me``). The page
+shows nothing the two API routes would not."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from festival.auth.roles import Role
 from festival.i18n import localize
 from festival.logistics import mine
 from festival.logistics.common import edition
+from festival.logistics.itinerary_web import kind_label, long_date
 from festival.logistics.page import label, when
 
 
@@ -26,8 +28,11 @@ async def my_page(actor: Principal, edition_slug: str, lang: str) -> dict[str, A
     return {
         "edition_name": localize(ed["names"], lang),
         "itinerary": await mine.my_itinerary(actor, edition_slug),
+        "sheet": await mine.my_sheet(actor, edition_slug, lang),
         "when": when,
         "label": label,
+        "kind": kind_label,
+        "long_date": lambda d: long_date(d, lang),
     }
 
 

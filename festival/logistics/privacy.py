@@ -31,11 +31,13 @@ from festival.logistics.tables import (
     AccountLink,
     Delegation,
     DelegationMember,
+    DietaryNeed,
     Erasure,
     Hotel,
     LegPassenger,
     Passport,
     PassportRead,
+    PendingChange,
     Room,
     RoomOccupant,
     Transfer,
@@ -239,7 +241,12 @@ async def _erase_edition(
     legs = await _count(TravelLeg.count().where(TravelLeg.edition == edition_id))
     transfers = await _count(Transfer.count().where(Transfer.edition == edition_id))
     rooms = await _count(Room.count().where(Room.hotel.edition == edition_id))
-    if not (people or legs or transfers or rooms or documents):
+    # Dietary needs (health data) and pending digest lines are the edition's too, whoever they are
+    # of (a person may have left its delegations and still be a performer's member): no count column
+    # of ``Erasure`` names them, the people count covers whose they were.
+    needs = await _count(DietaryNeed.count().where(DietaryNeed.edition == edition_id))
+    pending = await _count(PendingChange.count().where(PendingChange.edition == edition_id))
+    if not (people or legs or transfers or rooms or documents or needs or pending):
         return None, []
     elsewhere = {
         r["person"]
@@ -257,6 +264,8 @@ async def _erase_edition(
     await Transfer.delete().where(Transfer.edition == edition_id)
     await Room.delete().where(Room.hotel.is_in(Hotel.select(Hotel.id).where(Hotel.edition == edition_id)))
     await TravelDocument.delete().where(TravelDocument.edition == edition_id)
+    await DietaryNeed.delete().where(DietaryNeed.edition == edition_id)
+    await PendingChange.delete().where(PendingChange.edition == edition_id)
     await Delegation.update({Delegation.head: None}).where(Delegation.edition == edition_id)
     await DelegationMember.delete().where(DelegationMember.delegation.is_in(delegations))
     await PassportRead.update({PassportRead.person: None}).where(PassportRead.edition == edition_id)
@@ -280,11 +289,12 @@ async def _erase_edition(
 
 async def erase_expired(at: dt.datetime | None = None, outbox_dir: Path | None = None) -> list[p.ErasureOut]:
     """Erase the personal logistics data of every edition past its retention day (in its own zone):
-    its legs, transfers, rooms, documents and delegation memberships (fees with them) go, and the
-    people no live edition (retention not passed, or none set) has in a delegation lose their
-    passport and account link and, unless a performer has them, are deleted. Delegations and hotels
-    stay (no one's personal data). One ``Erasure`` row (counts) per edition that had something; an
-    edition already erased has nothing left, so running again changes nothing."""
+    its legs, transfers, rooms, documents, dietary needs, pending digest lines and delegation
+    memberships (fees with them) go, and the people no live edition (retention not passed, or none
+    set) has in a delegation lose their passport and account link and, unless a performer has them,
+    are deleted. Delegations and hotels stay (no one's personal data). One ``Erasure`` row (counts)
+    per edition that had something; an edition already erased has nothing left, so running again
+    changes nothing."""
     at = at or now()
     editions = await Edition.select(Edition.id, Edition.slug, Edition.time_zone, Edition.retention_until)
     expired = [e for e in editions if _expired(e, at)]

@@ -1,6 +1,6 @@
-"""Privacy routes of logistics (issue 5 point 9): the performer's own trip (``GET …/logistics/me``),
-account links, erasure and retention (organisers and coordinators), and fees (organisers alone).
-Thin handlers, one service call each."""
+"""Privacy routes of logistics (issue 5 point 9): the performer's own trip (``GET …/logistics/me``)
+and day sheet (``…/me/itinerary``), account links, erasure and retention (organisers and
+coordinators), and fees (organisers alone). Thin handlers, one service call each."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from festival.auth.roles import Role
 from festival.logistics import fees, mine, privacy
 from festival.logistics import privacy_schemas as p
 from festival.logistics.controllers import BASE, LOGISTICS, LOGISTICS_GUARD, TAGS, PathId
+from festival.logistics.itinerary import DaySheet
 from festival.settings import Settings
 
 PERFORMER = {"access": "edition:performer"}
@@ -30,6 +31,12 @@ class MyItineraryController(Controller):
     @get("/", opt=PERFORMER, summary="The signed-in performer's own trip (their account's linked person)")
     async def my_itinerary(self, edition: FromPath[str], actor: NamedDependency[Principal]) -> p.MyItinerary:
         return await mine.my_itinerary(actor, edition)
+
+    @get("/itinerary", opt=PERFORMER, summary="The signed-in performer's own day sheet (local times, by day)")
+    async def my_day_sheet(
+        self, edition: FromPath[str], actor: NamedDependency[Principal], lang: NamedDependency[str]
+    ) -> DaySheet:
+        return await mine.my_sheet(actor, edition, lang)
 
 
 class PersonPrivacyController(Controller):

@@ -105,9 +105,11 @@ class MyLeg(msgspec.Struct):
     to_place: str
     departure_tbd: bool
     departure_local: dt.datetime | None
-    arrival_tbd: bool
-    arrival_local: dt.datetime | None
-    arrival_day_offset: int | None
+    arrival_tbd: bool  # the planned arrival, as in the coordinators' ``LegOut``
+    arrival_local: dt.datetime | None  # planned
+    arrival_day_offset: int | None  # planned
+    arrival_actual_local: dt.datetime | None  # the actual arrival once known (a late landing): show this
+    arrival_actual_day_offset: int | None
     status: str
     mine: bool  # the performer is on it (else: someone of their delegation is)
     travellers: list[str]  # display names, of the performer's delegations only

@@ -216,6 +216,7 @@ class LegOut(msgspec.Struct):
     arrival_day_offset: int | None  # +1: lands the local day after it left (local dates of each end)
     arrival_actual_local: dt.datetime | None
     arrival_actual_utc: dt.datetime | None
+    arrival_actual_day_offset: int | None  # the same for the actual arrival (None: not known, or no departure)
     arrived: bool
     status: str
     passengers: list[PassengerOut]

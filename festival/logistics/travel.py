@@ -128,6 +128,7 @@ def _leg_out(row: dict[str, Any], people: list[s.PassengerOut]) -> s.LegOut:
         arrival_day_offset=day_offset(departs, arrives, row["from_zone"], row["to_zone"]),
         arrival_actual_local=local_or_none(actual, row["to_zone"]),
         arrival_actual_utc=actual,
+        arrival_actual_day_offset=day_offset(departs, actual, row["from_zone"], row["to_zone"]),
         arrived=row["arrived"],
         status=row["status"],
         passengers=people,
