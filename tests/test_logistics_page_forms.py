@@ -147,7 +147,7 @@ async def test_a_late_landing_moves_the_pickup_that_follows_the_leg(
     assert after["arrival_actual_local"] == "2027-02-03T06:10:00+02:00"
     assert after["arrived"] is True and after["status"] == "confirmed"
     # Everything else is as it was: flight, booking, ends, times, passengers, notes.
-    changed = {"arrival_actual_local", "arrival_actual_utc", "arrived", "status"}
+    changed = {"arrival_actual_local", "arrival_actual_utc", "arrival_actual_day_offset", "arrived", "status"}
     assert {k: v for k, v in after.items() if k not in changed} == {k: v for k, v in before.items() if k not in changed}
     assert after["carrier"] == "CZ" and after["number"] == "8171" and after["booking_reference"] == "MZ4T8R"
     moved = await _get(api, "transfers", following)
