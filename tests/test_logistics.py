@@ -130,9 +130,10 @@ async def test_passport_numbers_are_sealed_for_coordinators_only_and_every_read_
     assert (await logistics.put(number, json={"number": "E12345678"})).status_code == 204
     _problem(
         await logistics.put(f"{BASE}/people/{wang}/passport-number", json={"number": "E87654321"}),
-        404,
+        409,  # Wang exists; his passport's name is missing: a state to resolve first, not "not found"
         "passport_name_required",
     )
+    assert await Passport.count().where(Passport.person == wang) == 0  # nothing written
     stored = await Passport.select().where(Passport.person == li).first()
     assert stored["number_sealed"] and "E12345678" not in stored["number_sealed"]
     assert _ok(await logistics.get(f"{BASE}/people/{li}"))["passport"]["number_on_file"] is True
