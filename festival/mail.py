@@ -88,7 +88,9 @@ class OutboxMailer:
         path = self.outbox_dir / _eml_name(message)
         data = message.as_bytes(policy=email.policy.SMTP)
         await asyncio.to_thread(_write_atomically, path, data)
-        logger.info("mail to %s, subject %r, written to %s", message["To"], str(message["Subject"]), path)
+        # The Message-ID names the message (the stored row's id): no address or subject, which may name a
+        # person, so the log keeps nothing an erasure cannot reach.
+        logger.info("mail %s written to %s", str(message["Message-ID"] or "").strip("<>"), path)
 
 
 def remove_outbox_copies(outbox_dir: Path, message_ids: Sequence[uuid.UUID]) -> int:
@@ -246,16 +248,20 @@ async def deliver_email(message_id: uuid.UUID, *, settings: Settings, mailer: Ma
     try:
         await mailer.send(message)
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        # A refusal names the recipient (SMTPRecipientsRefused): this text and the job log's traceback
+        # would keep the address beyond an erasure's reach, so it is replaced and the cause not chained.
+        raw = f"{type(exc).__name__}: {exc}"
+        error = _without_address(raw, row.to_address)
+        cause = exc if error == raw else None
         await EmailRow.update({EmailRow.last_error: error}).where(EmailRow.id == message_id)
         if _is_transient(exc):
-            raise TransientError(f"mail {message_id}: {error}") from exc
-        raise MailError("rejected", f"mail {message_id}: {error}") from exc
+            raise TransientError(f"mail {message_id}: {error}") from cause
+        raise MailError("rejected", f"mail {message_id}: {error}") from cause
     # The guard keeps the first sent_at should two deliveries ever race.
     await EmailRow.update({EmailRow.sent_at: datetime.now(UTC), EmailRow.last_error: ""}).where(
         (EmailRow.id == message_id) & EmailRow.sent_at.is_null()
     )
-    logger.info("mail %s sent to %s", message_id, row.to_address)
+    logger.info("mail %s sent", message_id)  # not the address: logs are beyond an erasure's reach
     return True
 
 
@@ -280,7 +286,8 @@ def build_message(row: EmailRow, *, mail_from: str) -> email.message.EmailMessag
         raise MailError("invalid_header", str(exc)) from exc
     recipients = message["To"].addresses
     if len(recipients) != 1 or not recipients[0].domain or message["To"].defects:
-        raise MailError("invalid_address", f"not one e-mail address: {row.to_address!r}")
+        # The row's id, not the address: this message ends up in the job queue's log.
+        raise MailError("invalid_address", f"mail {row.id}: the recipient is not one e-mail address")
     sender = message["From"].addresses
     domain = sender[0].domain if len(sender) == 1 and sender[0].domain else "localhost"
     message["Message-ID"] = f"<{row.id}@{domain}>"
@@ -358,6 +365,11 @@ def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, aiosmtplib.SMTPNotSupported):
         return False  # the server lacks STARTTLS/AUTH we need: a setup problem, not a passing one
     return isinstance(exc, (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, OSError, TimeoutError))
+
+
+def _without_address(text: str, address: str) -> str:
+    """``text`` with every occurrence of ``address`` (any case) replaced by ``<recipient>``."""
+    return re.sub(re.escape(address), "<recipient>", text, flags=re.IGNORECASE) if address else text
 
 
 def _eml_name(message: email.message.EmailMessage) -> str:

@@ -130,9 +130,10 @@ async def test_passport_numbers_are_sealed_for_coordinators_only_and_every_read_
     assert (await logistics.put(number, json={"number": "E12345678"})).status_code == 204
     _problem(
         await logistics.put(f"{BASE}/people/{wang}/passport-number", json={"number": "E87654321"}),
-        404,
+        409,  # Wang exists; his passport's name is missing: a state to resolve first, not "not found"
         "passport_name_required",
     )
+    assert await Passport.count().where(Passport.person == wang) == 0  # nothing written
     stored = await Passport.select().where(Passport.person == li).first()
     assert stored["number_sealed"] and "E12345678" not in stored["number_sealed"]
     assert _ok(await logistics.get(f"{BASE}/people/{li}"))["passport"]["number_on_file"] is True
@@ -219,3 +220,16 @@ async def test_people_left_in_no_delegation_or_performer_are_erased_with_their_d
     assert (await logistics.delete(f"{BASE}/delegations/beijing-2027")).status_code == 204
     assert await Person.exists().where(Person.id == wang)
     assert await LegPassenger.count() == 1
+
+
+async def test_ids_in_the_query_are_checked_like_ids_in_paths(logistics: httpx.AsyncClient) -> None:
+    """``?person=`` negative, zero or past the id columns' 32-bit range is a 400 problem, as in a path."""
+    (li,) = await _delegation(logistics, LI_NA)
+    for path in (f"{BASE}/documents", f"{BASE}/passport-reads"):
+        for bad in ("-1", "0", str(2**31), "99999999999", "li"):
+            answer = await logistics.get(path, params={"person": bad})
+            _problem(answer, 400, "invalid_request")
+        assert _ok(await logistics.get(path, params={"person": li})) == []
+        assert _ok(await logistics.get(path, params={"person": 2**31 - 1})) == []  # in range: no one, an empty list
+    # The same id in a path: the same answer.
+    _problem(await logistics.get(f"{BASE}/people/{2**31}/passport-number"), 400, "invalid_request")

@@ -176,6 +176,10 @@ async def test_helsinki_group_flies_to_beijing(admin: httpx.AsyncClient) -> None
     assert (inbound["from_code"], inbound["to_code"], inbound["arrival_day_offset"]) == ("HEL", "PKX", 1)
     assert inbound["departure_local"] == "2027-09-15T17:10:00+03:00"
     assert inbound["arrival_local"] == "2027-09-16T07:50:00+08:00"
+    outbound = legs["outbound"]  # home the morning after the closing concert (26 September), as the docs say
+    assert (outbound["number"], outbound["from_code"], outbound["to_code"]) == ("52", "PKX", "HEL")
+    assert outbound["departure_local"] == "2027-09-27T11:20:00+08:00"
+    assert outbound["arrival_local"] == "2027-09-27T15:55:00+03:00"
     ride = _ok(await admin.get(f"{MOI}/transfers"))[0]
     assert ride["pickup_from_leg"] and ride["pickup_local"] == "2027-09-16T08:35:00+08:00"
     assert ride["pickup_zone"] == "Asia/Shanghai" and len(ride["passengers"]) == 4

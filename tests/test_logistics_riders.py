@@ -108,13 +108,28 @@ async def test_too_big_empty_or_wrong_type_is_refused_and_nothing_kept(
     _problem(await _upload(logistics, PNG, "image/jpeg", "plot.jpg"), 415, "unsupported_file_type")
     _problem(await _upload(logistics, b"", "application/pdf"), 422, "empty_file")
     _problem(await _upload(logistics, PDF, "application/pdf", kind="fees"), 400, "invalid_request")
+    # The file must be in the field ``data``: under another name it is refused, not taken anyway.
+    files = f"{BASE}/riders/beijing-kungfu-troupe/files"
+    wrong_field = await logistics.post(files, files={"other": ("rider.pdf", PDF, "application/pdf")})
+    assert "'data'" in _problem(wrong_field, 422, "file_required")["detail"]
+    _problem(await logistics.post(files, files={"other": ("r.pdf", PDF)}, data={"note": "x"}), 422, "file_required")
     assert _stored(tmp_path) == [] and await RiderFile.count() == 0
     # A cross-site form can post multipart but cannot add headers: without one, refused before anything.
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as browser:
         form = await browser.post(
             f"{BASE}/riders/beijing-kungfu-troupe/files", files={"data": ("r.pdf", PDF, "application/pdf")}
         )
-        _problem(form, 415, "unsupported_media_type")
+        detail = _problem(form, 415, "unsupported_media_type")["detail"]
+        # The answer says what is missing: a header, not JSON (a JSON body cannot carry the file).
+        assert "Authorization" in detail and "X-Requested-With" in detail and "application/json" not in detail
+        # The same form with the header a script sends (still no sign-in): past the check, to the 401.
+        sent = await browser.post(
+            f"{BASE}/riders/beijing-kungfu-troupe/files",
+            files={"data": ("r.pdf", PDF, "application/pdf")},
+            headers={"x-requested-with": "XMLHttpRequest"},
+        )
+        _problem(sent, 401, "not_authenticated")
+    assert _stored(tmp_path) == [] and await RiderFile.count() == 0
     # A performer who is neither on the edition's programme nor in its delegations has no rider there.
     moi = "/api/v1/editions/moi-helsinki-2027/logistics"
     async with await _client(app, "admin") as admin:

@@ -114,6 +114,8 @@ async def test_the_late_march_clock_change(http: httpx.AsyncClient) -> None:
         ({"arrival_actual": "2027-01-19T20:00"}, 422, "arrival_before_departure"),
         ({"from_code": "XXX"}, 422, "unknown_airport"),
         ({"to_code": "HELX"}, 422, "unknown_airport"),
+        ({"to_code": "PKX"}, 422, "same_place"),  # from PKX: a flight goes somewhere else
+        ({"from_code": "hel"}, 422, "same_place"),  # to HEL, in any case
         ({"from_code": None}, 422, "airport_required"),
         ({"number": "8171"}, 422, "invalid_flight_number"),
         ({"number": "CZ81712"}, 422, "invalid_flight_number"),

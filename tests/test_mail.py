@@ -182,7 +182,10 @@ async def test_outbox_mailer_writes_an_eml_file(tmp_path: Path, db: Any, caplog:
     assert str(message_id) in eml.name
     (attachment,) = message.iter_attachments()
     assert attachment.get_payload(decode=True) == PDF
-    assert any("visitor@example.fi" in r.getMessage() and str(eml) in r.getMessage() for r in caplog.records)
+    # The log names the message and its file, never the recipient (erasure cannot reach server logs).
+    assert any(str(message_id) in r.getMessage() and str(eml) in r.getMessage() for r in caplog.records)
+    assert any(r.getMessage() == f"mail {message_id} sent" for r in caplog.records)
+    assert not any("visitor@example.fi" in r.getMessage() for r in caplog.records)
     assert (await stored(message_id)).sent_at is not None
 
 
@@ -210,6 +213,41 @@ async def test_refused_connection_is_recorded_and_retried(
     with pytest.raises(TransientError, match=r"SMTPConnectError|refused"):
         await send_email.run(JobContext(settings=settings, job_id="by-hand", job_try=2), str(message_id))
     assert (await stored(message_id)).attempts == 2
+
+
+class RefusingInbox(Inbox):
+    """A server that knows no such user, and names the address in its answer as real servers do."""
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+
+
+async def test_a_refused_recipient_is_recorded_without_the_address_in_the_log(
+    tmp_path: Path, db: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Server logs are out of an erasure's reach: the refusal is logged and stored with the message's
+    id and the server's words, the address replaced by ``<recipient>`` (also in the traceback)."""
+    caplog.set_level(logging.INFO)
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings = make_settings(tmp_path, SMTP_URL=f"smtp://127.0.0.1:{controller.port}")
+        queue = InProcessJobQueue(settings, periodic_jobs=[])
+        message_id = await queue_email(queue, to="Li.Wei@example.cn", subject="Refused", text="no such user")
+        await queue.drain()
+        await queue.close()
+    finally:
+        controller.stop()
+    row = await stored(message_id)
+    assert row.sent_at is None and row.attempts == 1
+    assert "550" in row.last_error and "<recipient>" in row.last_error and "example.cn" not in row.last_error
+    failed = [r for r in caplog.records if f"email:{message_id}" in r.getMessage() and "failed" in r.getMessage()]
+    assert failed and "User unknown" in failed[0].getMessage()
+    ours = [r for r in caplog.records if r.name.startswith("festival")]  # aiosmtpd (the test server) logs its own
+    formatter = logging.Formatter()
+    assert not any("li.wei@example.cn" in formatter.format(r).lower() for r in ours)  # traceback included
 
 
 async def test_the_same_message_is_sent_once(tmp_path: Path, db: Any, inbox: tuple[Inbox, int]) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 from litestar import Controller, delete, get, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 
 from festival.auth import guards
 from festival.auth.principal import Principal
@@ -24,6 +24,8 @@ LOGISTICS_GUARD = [guards.edition_role(Role.LOGISTICS, Role.ORGANISER)]
 PASSPORT = {"access": "edition:passport"}
 PASSPORT_GUARD = [guards.edition_role(Role.LOGISTICS)]
 PathId = Annotated[int, Parameter(ge=1, le=s.MAX_ID)]
+# An optional id in the query string, checked like a path id: negative or past 32 bits is a 400.
+QueryId = Annotated[int | None, QueryParameter(ge=1, le=s.MAX_ID)]
 BASE = "/api/v1/editions/{edition:str}/logistics"
 TAGS = ["Logistics"]
 
@@ -157,7 +159,7 @@ class PassportReadController(Controller):
 
     @get("/", opt=PASSPORT, summary="Who read passport numbers, newest first (logistics coordinators)")
     async def read_log(
-        self, edition: FromPath[str], actor: NamedDependency[Principal], person: FromQuery[s.RowId | None] = None
+        self, edition: FromPath[str], actor: NamedDependency[Principal], person: QueryId = None
     ) -> list[s.PassportReadOut]:
         return await passports.read_log(actor, edition, person)
 
@@ -285,7 +287,7 @@ class DocumentController(Controller):
 
     @get("/", opt=LOGISTICS, summary="Visas, invitation letters and entry bases (?person= for one person)")
     async def list_documents(
-        self, edition: FromPath[str], actor: NamedDependency[Principal], person: FromQuery[s.RowId | None] = None
+        self, edition: FromPath[str], actor: NamedDependency[Principal], person: QueryId = None
     ) -> list[s.DocumentOut]:
         return await documents.list_documents(actor, edition, person)
 

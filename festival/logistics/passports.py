@@ -35,7 +35,8 @@ def _context(person_id: int) -> bytes:
 async def set_number(
     actor: Principal, secret_key: str, edition_slug: str, person_id: int, data: s.PassportNumberIn
 ) -> None:
-    """Seal and store the number. The passport's name must be entered first (``passport_name_required``)."""
+    """Seal and store the number. The passport's name must be entered first: without it the person exists
+    but their data is not in a state to take a number (``passport_name_required``, 409, not 404)."""
     ed = await edition(edition_slug, actor)
     await check_person(ed["id"], person_id)
     number = check_passport_number(data.number)
@@ -46,7 +47,7 @@ async def set_number(
         .returning(Passport.id)
     )
     if not changed:
-        raise NotFound(
+        raise Conflict(
             f"person {person_id} has no passport yet: enter the name as printed in it first",
             code="passport_name_required",
         )

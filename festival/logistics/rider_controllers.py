@@ -4,6 +4,7 @@ back as attachments with ``nosniff``: never rendered in the browser from our ori
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
@@ -14,6 +15,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import File
 
 from festival.auth.principal import Principal
+from festival.errors import ValidationFailed
 from festival.logistics import rider_schemas as rs
 from festival.logistics import riders
 from festival.logistics.controllers import BASE, LOGISTICS, LOGISTICS_GUARD, TAGS, PathId
@@ -23,6 +25,15 @@ from festival.settings import Settings
 # multipart envelope, so a file just over the limit gets our own ``file_too_large``.
 UPLOAD_BODY_MAX = riders.MAX_FILE_BYTES + 64 * 1024
 DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+
+
+@dataclass
+class RiderUpload:
+    """The multipart form of an upload: the file in the field ``data``. Other fields are ignored; a
+    form without ``data`` is ``file_required`` (a bare ``UploadFile`` parameter would take the first
+    file under any field name)."""
+
+    data: UploadFile | None = None
 
 
 class RiderController(Controller):
@@ -60,14 +71,17 @@ class RiderController(Controller):
         self,
         edition: FromPath[str],
         performer: FromPath[str],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[RiderUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         actor: NamedDependency[Principal],
         settings: NamedDependency[Settings],
         kind: FromQuery[rs.RiderKind] = "technical",
     ) -> rs.RiderFileOut:
-        content = await data.read()
+        upload = data.data
+        if upload is None:
+            raise ValidationFailed("send the file as multipart/form-data in a field named 'data'", code="file_required")
+        content = await upload.read()
         return await riders.add_file(
-            actor, settings.state_dir, edition, performer, kind, data.filename, data.content_type, content
+            actor, settings.state_dir, edition, performer, kind, upload.filename, upload.content_type, content
         )
 
     @get("/{performer:str}/files/{file_id:int}", opt=LOGISTICS, summary="Download a rider document (attachment)")

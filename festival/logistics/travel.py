@@ -5,9 +5,10 @@ Each end of a leg has a place and an IANA zone: an airport's comes from ``airpor
 are typed as the wall clock at their own end (departure at the origin, arrival at the
 destination) and stored in UTC through ``schedule.times.to_utc``: a time in a spring-forward gap
 is ``nonexistent_local_time``, one in the repeated autumn hour needs its offset
-(``ambiguous_local_time``). An arrival before its departure is ``arrival_before_departure``. A time
-left out is TBD (NULL), never guessed. ``arrival_day_offset`` compares the local dates of the
-two ends: an overnight flight from Helsinki landing in Beijing the next morning is +1.
+(``ambiguous_local_time``). An arrival before its departure is ``arrival_before_departure``; a
+flight from and to the same airport is ``same_place``. A time left out is TBD (NULL), never
+guessed. ``arrival_day_offset`` compares the local dates of the two ends: an overnight flight from
+Helsinki landing in Beijing the next morning is +1.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ def leg_fields(data: s.LegIn) -> dict[str, Any]:
     """The columns of a leg from its input, every rule checked before anything is written."""
     origin = _end(data.mode, data.from_code, data.from_place, data.from_zone, "from")
     destination = _end(data.mode, data.to_code, data.to_place, data.to_zone, "to")
+    if origin.code is not None and origin.code == destination.code:
+        raise ValidationFailed(
+            f"to_code: the flight leaves from and lands at {origin.code}; give the airport it flies to",
+            code="same_place",
+        )
     carrier, number = check_plain(data.carrier, "carrier", 80), check_plain(data.number, "number", 40)
     if data.mode == "air" and number:
         flight = parse_flight_number(number)

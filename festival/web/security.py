@@ -40,6 +40,12 @@ NO_CSP_PREFIXES = ("/schema", "/admin")
 JSON_TYPES = ("application/json", "application/problem+json", "application/merge-patch+json")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UPLOAD_PATHS = (re.compile(r"/api/v1/editions/[^/]+/logistics/riders/[^/]+/files"),)  # rider documents
+JSON_ONLY = "send the body as application/json"
+UPLOAD_ONLY = "send the file as multipart/form-data"
+UPLOAD_HEADER_MISSING = (
+    "a multipart/form-data upload needs an Authorization or X-Requested-With header "
+    "(a cross-site form cannot send either)"
+)
 
 
 class SecurityMiddleware:
@@ -52,9 +58,11 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path.startswith("/api/") and scope["method"] in UNSAFE and not _json_or_empty(scope):
-            await _unsupported_media_type(send, path)
-            return
+        if path.startswith("/api/") and scope["method"] in UNSAFE:
+            refused = _refusal(scope)
+            if refused:
+                await _unsupported_media_type(send, path, refused)
+                return
         csp = not any(path == prefix or path.startswith(prefix + "/") for prefix in NO_CSP_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
@@ -70,7 +78,8 @@ class SecurityMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _json_or_empty(scope: Scope) -> bool:
+def _refusal(scope: Scope) -> str:
+    """Why an API write's body is refused (the problem's detail), or "" when it may go on."""
     content_type = ""
     length = ""
     for key, value in scope["headers"]:
@@ -79,19 +88,23 @@ def _json_or_empty(scope: Scope) -> bool:
         elif key == b"content-length":
             length = value.decode("latin-1").strip()
     if not content_type:
-        return length in ("", "0")
-    if content_type == "multipart/form-data" and any(p.fullmatch(scope["path"]) for p in UPLOAD_PATHS):
-        return any(key in (b"authorization", b"x-requested-with") for key, _ in scope["headers"])
-    return content_type in JSON_TYPES
+        return "" if length in ("", "0") else JSON_ONLY
+    if any(p.fullmatch(scope["path"]) for p in UPLOAD_PATHS):
+        if content_type != "multipart/form-data":
+            return "" if content_type in JSON_TYPES else UPLOAD_ONLY
+        if any(key in (b"authorization", b"x-requested-with") for key, _ in scope["headers"]):
+            return ""
+        return UPLOAD_HEADER_MISSING
+    return "" if content_type in JSON_TYPES else JSON_ONLY
 
 
-async def _unsupported_media_type(send: Send, path: str) -> None:
+async def _unsupported_media_type(send: Send, path: str, detail: str) -> None:
     body = json.dumps(
         {
             "type": "urn:festival:problem:unsupported_media_type",
             "title": "Unsupported media type",
             "status": 415,
-            "detail": "send the body as application/json",
+            "detail": detail,
             "code": "unsupported_media_type",
             "instance": path,
         }
