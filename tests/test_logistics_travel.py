@@ -12,7 +12,7 @@ import pytest
 
 from festival.auth import services as auth
 from festival.demo import DEMO_DOMAIN
-from tests.logistics_helpers import BASE
+from tests.logistics_helpers import BASE, client
 from tests.logistics_helpers import ok as _ok
 from tests.logistics_helpers import problem as _problem
 
@@ -142,6 +142,25 @@ async def test_bad_legs_are_a_clear_4xx_and_change_nothing(
         if code:
             assert response.json()["code"] == code
     assert _ok(await http.get(f"{BASE}/legs")) == [leg]
+
+
+async def test_a_direction_not_given_is_inferred_from_the_editions_zone(app: Any, http: httpx.AsyncClient) -> None:
+    """Into the edition's zone is inbound, out of it outbound, within it or elsewhere other; a given
+    direction is kept (a connection PKX -> ARN on the way to Helsinki is inbound)."""
+    pairs = [("PKX", "HEL", "inbound"), ("HEL", "PKX", "outbound"), ("PKX", "ARN", "other")]
+    for origin, destination, direction in pairs:
+        leg = _ok(await http.post(f"{BASE}/legs", json=_flight("AY52", origin, destination, None, None)), 201)
+        assert leg["direction"] == direction, (origin, destination)
+    connection = _flight("AY52", "PKX", "ARN", None, None, direction="inbound")
+    assert _ok(await http.post(f"{BASE}/legs", json=connection), 201)["direction"] == "inbound"
+    rail = {"mode": "rail", "from_place": "Helsinki", "to_place": "Tampere", "from_zone": "Europe/Helsinki"}
+    rail["to_zone"] = "Europe/Helsinki"
+    assert _ok(await http.post(f"{BASE}/legs", json=rail), 201)["direction"] == "other"
+    # For Moi Helsinki in Beijing, the same Helsinki -> Beijing flight is the way in.
+    moi = BASE.replace("hsf-2027", "moi-helsinki-2027")
+    async with await client(app, "admin") as admin:
+        leg = _ok(await admin.post(f"{moi}/legs", json=_flight("AY51", "HEL", "PKX", None, None)), 201)
+    assert leg["direction"] == "inbound"
 
 
 async def test_rail_legs_name_their_places_and_zones(http: httpx.AsyncClient) -> None:

@@ -170,7 +170,9 @@ class LegIn(msgspec.Struct, forbid_unknown_fields=True):
     zones. Times are local at their end; ``null`` is TBD."""
 
     mode: Mode
-    direction: Direction = "other"
+    # Omitted: inferred from the edition's zone (``travel.infer_direction``): into it is inbound, out of
+    # it outbound, else other. Give it for a connection (PKX -> ARN on the way to HEL is inbound).
+    direction: Direction | None = None
     carrier: Short = ""
     number: Annotated[str, msgspec.Meta(max_length=40)] = ""
     booking_reference: Annotated[str, msgspec.Meta(max_length=40)] = ""

@@ -62,8 +62,19 @@ def _end(mode: str, code: str | None, place: str, zone: str | None, side: str) -
     return End(None, place, check_time_zone(zone, f"{side}_zone"))
 
 
-def leg_fields(data: s.LegIn) -> dict[str, Any]:
-    """The columns of a leg from its input, every rule checked before anything is written."""
+def infer_direction(from_zone: str, to_zone: str, edition_zone: str) -> s.Direction:
+    """A leg's direction when not given: arriving in the edition's zone is inbound, leaving it is
+    outbound, anything else (within it, or elsewhere: a connection) is other."""
+    if to_zone == edition_zone and from_zone != edition_zone:
+        return "inbound"
+    if from_zone == edition_zone and to_zone != edition_zone:
+        return "outbound"
+    return "other"
+
+
+def leg_fields(data: s.LegIn, edition_zone: str) -> dict[str, Any]:
+    """The columns of a leg from its input, every rule checked before anything is written; a
+    direction not given is inferred from the edition's zone (``infer_direction``)."""
     origin = _end(data.mode, data.from_code, data.from_place, data.from_zone, "from")
     destination = _end(data.mode, data.to_code, data.to_place, data.to_zone, "to")
     if origin.code is not None and origin.code == destination.code:
@@ -91,7 +102,7 @@ def leg_fields(data: s.LegIn) -> dict[str, Any]:
             )
     return {
         "mode": data.mode,
-        "direction": data.direction,
+        "direction": data.direction or infer_direction(origin.zone, destination.zone, edition_zone),
         "carrier": carrier,
         "number": number,
         "booking_reference": check_plain(data.booking_reference, "booking_reference", 40).upper(),
@@ -172,7 +183,7 @@ async def get_leg(actor: Principal, edition_slug: str, leg_id: int) -> s.LegOut:
 
 async def create_leg(actor: Principal, edition_slug: str, data: s.LegIn) -> s.LegOut:
     ed = await edition(edition_slug, actor)
-    fields = leg_fields(data)
+    fields = leg_fields(data, ed["time_zone"])
     people = await check_people(ed["id"], data.passengers, "passengers")
     async with TravelLeg._meta.db.transaction():
         row = TravelLeg(edition=ed["id"], **fields, updated_at=now())
@@ -187,7 +198,7 @@ async def update_leg(actor: Principal, edition_slug: str, leg_id: int, data: s.L
     ed = await edition(edition_slug, actor)
     old = await leg_row(ed["id"], leg_id)
     old_people = await leg_passenger_ids(leg_id)
-    fields = leg_fields(data)
+    fields = leg_fields(data, ed["time_zone"])
     people = await check_people(ed["id"], data.passengers, "passengers")
     before = await digests.states(ed["id"], legs=[leg_id])
     async with TravelLeg._meta.db.transaction():
