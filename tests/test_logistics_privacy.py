@@ -26,6 +26,7 @@ from festival.logistics.tables import AccountLink, DietaryNeed, Passport, Passpo
 from festival.mail import OutboxMailer, deliver_email, store_email
 from festival.tables import Edition, Person
 from tests.conftest import make_settings
+from tests.logistics_helpers import problem as _problem
 
 pytestmark = pytest.mark.anyio
 
@@ -46,11 +47,6 @@ async def _client(app: Any, email: str) -> httpx.AsyncClient:
 def _ok(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json()
-
-
-def _problem(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["code"] == code, response.text
 
 
 @pytest.fixture
@@ -590,3 +586,30 @@ async def test_the_retention_job_runs_in_the_in_process_queue(
     ]
     text = await _all_text()
     assert "老前辈" not in text and "old@example.cn" not in text and "迟到者" not in text
+
+
+async def test_the_retention_day_cannot_fall_before_the_trips_end(staff: dict[str, httpx.AsyncClient]) -> None:
+    """HSF 2027 ends on 14 February, but a group flying home on the 15th (or checking out on the
+    16th) still needs its data then: a retention day before that is refused, saying why."""
+    logistics, organiser = staff["logistics"], staff["organiser"]
+    home = {"mode": "air", "direction": "outbound", "number": "AY51", "from_code": "HEL", "to_code": "PKX"}
+    home |= {"departure": "2027-02-15T17:10", "arrival": "2027-02-16T08:25"}
+    _ok(await logistics.post(f"{BASE}/legs", json=home), 201)
+    refused = _problem(
+        await organiser.put(f"{BASE}/retention", json={"retention_until": "2027-02-14"}),
+        422,
+        "retention_before_edition_end",
+    )
+    assert "until 2027-02-16 at least (a travel leg)" in refused["detail"]  # the landing in Beijing
+    _ok(await logistics.post(f"{BASE}/hotels", json={"slug": "torni", "name": "Hotel Torni"}), 201)
+    room = {"label": "301", "check_in": "2027-02-03", "check_out": "2027-02-17"}
+    _ok(await logistics.post(f"{BASE}/hotels/torni/rooms", json=room), 201)
+    refused = _problem(
+        await organiser.put(f"{BASE}/retention", json={"retention_until": "2027-02-16"}),
+        422,
+        "retention_before_edition_end",
+    )
+    assert "until 2027-02-17 at least (a hotel room's check-out)" in refused["detail"]
+    assert _ok(await organiser.put(f"{BASE}/retention", json={"retention_until": "2027-02-17"}))["retention_until"] == (
+        "2027-02-17"
+    )

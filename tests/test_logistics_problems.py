@@ -237,20 +237,20 @@ async def test_every_kind_of_problem_is_found(logistics: httpx.AsyncClient) -> N
     # Errors come before warnings.
     severities = [p["severity"] for p in found]
     assert severities == sorted(severities, key=["error", "warning"].index)
-    # Refused is an error; with the default lead time (travel months away) the letter is no problem.
-    _ok(await logistics.put(f"{BASE}/documents/{letter_id}", json={**letter, "status": "refused"}))
-    refused = [
-        p for p in await _problems(logistics, wang, query=f"?lead_days={lead}") if p["kind"] == "document_not_issued"
-    ]
-    assert [p["severity"] for p in refused] == ["error"]
+    # With the default lead time (travel months away) a letter still pending is no problem yet; a
+    # refused one is an error whatever the lead time: the refusal is known now.
     assert not [p for p in await _problems(logistics, wang) if p["kind"] == "document_not_issued"]
+    _ok(await logistics.put(f"{BASE}/documents/{letter_id}", json={**letter, "status": "refused"}))
+    for query in (f"?lead_days={lead}", ""):
+        refused = [p for p in await _problems(logistics, wang, query=query) if p["kind"] == "document_not_issued"]
+        assert [p["severity"] for p in refused] == ["error"], query
     # Cancelled legs and transfers are left out: what remains is not theirs (the visa still ends a
-    # day before the clean flight home).
+    # day before the clean flight home, and the letter is still refused).
     _ok(await logistics.put(f"{BASE}/transfers/{transfer}", json={**pickup, "status": "cancelled"}))
     for leg_body, leg_id in ((late, late_id), (early, early_id)):
         _ok(await logistics.put(f"{BASE}/legs/{leg_id}", json={"mode": "air", **leg_body, "status": "cancelled"}))
     left = {p["kind"] for p in await _problems(logistics, li, wang)}
-    assert left == {"two_places_at_once", "hotel_nights_missing", "document_not_covering_stay"}
+    assert left == {"two_places_at_once", "hotel_nights_missing", "document_not_covering_stay", "document_not_issued"}
 
 
 async def test_tbd_values_are_unknown_never_problems(logistics: httpx.AsyncClient) -> None:

@@ -163,6 +163,23 @@ async def test_a_direction_not_given_is_inferred_from_the_editions_zone(app: Any
     assert leg["direction"] == "inbound"
 
 
+async def test_a_leg_read_back_can_be_written_back(http: httpx.AsyncClient) -> None:
+    """The API gives an air leg's carrier and number apart (``CZ``, ``8171``): a client that reads a
+    leg, changes one field and writes it back sends them apart, and that must be accepted."""
+    made = _ok(await http.post(f"{BASE}/legs", json=_flight("CZ8171", "PKX", "HEL", None, None)), 201)
+    assert (made["carrier"], made["number"]) == ("CZ", "8171")
+    again = _flight(made["number"], "PKX", "HEL", None, None, carrier=made["carrier"], booking_reference="xq7p2z")
+    back = _ok(await http.put(f"{BASE}/legs/{made['id']}", json=again))
+    assert (back["carrier"], back["number"], back["booking_reference"]) == ("CZ", "8171", "XQ7P2Z")
+    apart = _ok(await http.post(f"{BASE}/legs", json=_flight("100", "HEL", "ARN", None, None, carrier="ay")), 201)
+    assert (apart["carrier"], apart["number"]) == ("AY", "100")
+    _problem(
+        await http.post(f"{BASE}/legs", json=_flight("CZ8171", "PKX", "HEL", None, None, carrier="AY")),
+        422,
+        "carrier_mismatch",
+    )
+
+
 async def test_rail_legs_name_their_places_and_zones(http: httpx.AsyncClient) -> None:
     rail = {"mode": "rail", "carrier": "VR", "number": "IC 27", "from_place": "Helsinki Central", "to_place": "Tampere"}
     _problem(await http.post(f"{BASE}/legs", json=rail), 422, "place_required")

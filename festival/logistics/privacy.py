@@ -213,15 +213,45 @@ async def list_erasures(actor: Principal, edition_slug: str) -> list[p.ErasureOu
 async def set_retention(actor: Principal, edition_slug: str, data: p.RetentionIn) -> p.RetentionOut:
     """Set (or clear with null) the day after which the edition's personal logistics data goes."""
     ed = await edition(edition_slug, actor)
-    if data.retention_until is not None and data.retention_until < ed["last_day"]:
-        raise ValidationFailed(
-            "retention_until: the data is needed until the edition's last day at least",
-            code="retention_before_edition_end",
-        )
+    if data.retention_until is not None:
+        needed, why = await _needed_until(ed)
+        if data.retention_until < needed:
+            raise ValidationFailed(
+                f"retention_until: the data is needed until {needed.isoformat()} at least ({why})",
+                code="retention_before_edition_end",
+            )
     await Edition.update({Edition.retention_until: data.retention_until, Edition.updated_at: now()}).where(
         Edition.id == ed["id"]
     )
     return p.RetentionOut(edition=edition_slug, retention_until=data.retention_until)
+
+
+async def _needed_until(ed: dict[str, Any]) -> tuple[dt.date, str]:
+    """The last day the edition's logistics are in use: its last day, or a later local date of a leg
+    (people fly home after the closing night) or a room's check-out; and what that day is."""
+    needed, why = ed["last_day"], "the edition's last day"
+    legs = await TravelLeg.select(
+        TravelLeg.departs_at,
+        TravelLeg.from_zone,
+        TravelLeg.arrives_planned_at,
+        TravelLeg.arrives_actual_at,
+        TravelLeg.to_zone,
+    ).where(TravelLeg.edition == ed["id"])
+    for leg in legs:
+        for instant, zone in (
+            (leg["departs_at"], leg["from_zone"]),
+            (leg["arrives_planned_at"], leg["to_zone"]),
+            (leg["arrives_actual_at"], leg["to_zone"]),
+        ):
+            if instant is not None and local(instant, zone).date() > needed:
+                needed, why = local(instant, zone).date(), "a travel leg"
+    rooms = await Room.select(Room.check_out).where(
+        Room.hotel.is_in(Hotel.select(Hotel.id).where(Hotel.edition == ed["id"])) & Room.check_out.is_not_null()
+    )
+    for room in rooms:
+        if room["check_out"] > needed:
+            needed, why = room["check_out"], "a hotel room's check-out"
+    return needed, why
 
 
 def _expired(row: dict[str, Any], at: dt.datetime) -> bool:

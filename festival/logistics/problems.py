@@ -27,8 +27,8 @@ leg or room); ``find_problems`` is pure. Kinds (``Problem.kind``) and their seve
   before ``EARLY_LANDING_BEFORE``, 06:00) that none of the person's rooms covers.
 - ``document_not_covering_stay`` (error): an issued visa or entry basis whose validity starts after
   the arrival's local date or ends before the departure's.
-- ``document_not_issued`` (warning; ``refused`` is an error): a document still needed, requested or
-  refused with the first inbound departure less than ``lead_days`` (default 14) away.
+- ``document_not_issued`` (warning): a document still needed or requested with the first inbound
+  departure less than ``lead_days`` (default 14) away; a refused one is an error at once.
 - ``unknown`` (severity ``unknown``): something a check needs is TBD (a leg's times, a pickup time,
   a room's dates, a vehicle's seats, a document's validity, a person's travel at all). ``check``
   names what could not be checked. A TBD value is never taken as a fact and never silently skipped.
@@ -778,7 +778,7 @@ def _documents(f: _Finder, stays: dict[int, _Stay], today: dt.date, lead_days: i
             if start is None or start.departs_at is None:
                 continue  # reported as unknown (a TBD time or no travel)
             travel_day = local(start.departs_at, start.from_zone).date()
-            if (travel_day - today).days < lead_days:
+            if doc.status == "refused" or (travel_day - today).days < lead_days:  # a refusal: at once
                 f.add(
                     "document_not_issued",
                     "error" if doc.status == "refused" else "warning",

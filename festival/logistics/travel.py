@@ -84,7 +84,8 @@ def leg_fields(data: s.LegIn, edition_zone: str) -> dict[str, Any]:
         )
     carrier, number = check_plain(data.carrier, "carrier", 80), check_plain(data.number, "number", 40)
     if data.mode == "air" and number:
-        flight = parse_flight_number(number)
+        # "AY51" in ``number``, or ``carrier`` "AY" and ``number`` "51" as the API gives them back.
+        flight = parse_flight_number(carrier + number if carrier and number[0].isdigit() else number)
         if carrier and carrier.upper() != flight.carrier:
             raise ValidationFailed(
                 f"carrier: {carrier!r} does not match the flight number {flight.designator}", code="carrier_mismatch"
