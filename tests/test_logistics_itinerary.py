@@ -232,6 +232,23 @@ async def test_the_printable_page(logistics: httpx.AsyncClient) -> None:
     assert "Date not known yet" in delegation.text and "TBD" in delegation.text  # the train
 
 
+async def test_an_actual_arrival_shows_with_its_plan(logistics: httpx.AsyncClient) -> None:
+    """AY51 lands at 09:40 instead of 08:00: the sheet's leg ends at the actual landing and names the
+    planned one, in JSON and on the page."""
+    ids = await build_trip(logistics)
+    home = {"mode": "air", "direction": "outbound", "number": "AY51", "from_code": "HEL", "to_code": "PKX"}
+    home |= {"departure": "2027-02-12T17:00", "arrival": "2027-02-13T08:00", "arrival_actual": "2027-02-13T09:40"}
+    _ok(await logistics.put(f"{BASE}/legs/{ids['outbound']}", json={**home, "passengers": [ids["li"]]}))
+    _day, leg = _items(_ok(await logistics.get(f"{BASE}/people/{ids['li']}/itinerary")))[f"leg-{ids['outbound']}"]
+    assert leg["ends"]["local"] == "2027-02-13T09:40:00+08:00"
+    assert leg["planned_ends"]["local"] == "2027-02-13T08:00:00+08:00"
+    html = (await logistics.get(f"{PAGE}/people/{ids['li']}/itinerary")).text
+    assert "09:40 CST" in html and "actual arrival; planned" in html and "08:00 CST" in html
+    # Without an actual arrival there is no plan to name.
+    _day, inbound = _items(_ok(await logistics.get(f"{BASE}/people/{ids['li']}/itinerary")))[f"leg-{ids['inbound']}"]
+    assert inbound["planned_ends"] is None
+
+
 async def test_unknown_people_and_delegations_are_404(app: Any, logistics: httpx.AsyncClient) -> None:
     ids = await build_trip(logistics)
     for path in ("/people/999999/itinerary", "/delegations/nope/itinerary"):

@@ -65,6 +65,7 @@ class SheetItem(msgspec.Struct):
     status: str
     date: dt.date | None  # the local day it falls on; None: not known yet
     people: list[s.PassengerOut]
+    planned_ends: SheetTime | None = None  # a leg landed (or due) at another time than planned: the plan
 
 
 class SheetDay(msgspec.Struct):
@@ -138,6 +139,9 @@ async def _legs(edition_id: int, person_ids: list[int]) -> list[SheetItem]:
             starts=_time(departs, r["leg.from_zone"]),
             ends=_time(arrives, r["leg.to_zone"]),
             day_offset=offset,
+            planned_ends=_time(r["leg.arrives_planned_at"], r["leg.to_zone"])
+            if r["leg.arrives_actual_at"] is not None and r["leg.arrives_planned_at"] != r["leg.arrives_actual_at"]
+            else None,
             place=" ".join(x for x in (r["leg.from_code"] or "", r["leg.from_place"]) if x),
             destination=" ".join(x for x in (r["leg.to_code"] or "", r["leg.to_place"]) if x),
             status=r["leg.status"],
