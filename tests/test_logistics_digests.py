@@ -15,7 +15,7 @@ from festival.jobs.inprocess import InProcessJobQueue
 from festival.logistics.digests import send_itinerary_digests
 from festival.logistics.tables import PendingChange
 from tests.conftest import make_settings
-from tests.test_logistics_itinerary import BASE, _client, _ok, build_trip
+from tests.test_logistics_itinerary import BASE, INBOUND, _client, _ok, build_trip
 
 from .test_mail import Inbox, inbox  # noqa: F401  # the aiosmtpd fixture, shared
 
@@ -36,17 +36,7 @@ async def _run(tmp_path: Path, port: int, quiet_s: int = 0) -> None:
     await queue.close()
 
 
-LATE = {
-    "mode": "air",
-    "direction": "inbound",
-    "number": "CZ8171",
-    "from_code": "PKX",
-    "to_code": "HEL",
-    "departure": "2027-02-03T01:30",
-    "arrival": "2027-02-03T05:30",
-    "arrival_actual": "2027-02-03T07:10",
-    "status": "confirmed",
-}
+LATE = {**INBOUND, "arrival_actual": "2027-02-03T07:10"}
 
 
 async def test_one_digest_per_person_with_old_and_new_local_times(

@@ -25,6 +25,19 @@ async def logistics(app: Any, demo: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+# The trip's inbound flight (``build_trip``), as tests that change it send it back.
+INBOUND = {
+    "mode": "air",
+    "direction": "inbound",
+    "number": "CZ8171",
+    "from_code": "PKX",
+    "to_code": "HEL",
+    "departure": "2027-02-03T01:30",
+    "arrival": "2027-02-03T05:30",
+    "status": "confirmed",
+}
+
+
 async def build_trip(http: httpx.AsyncClient) -> dict[str, int]:
     """Li Na (erhu, a performer in the demo programme) and Wang Jun of the Beijing delegation: an
     inbound and an outbound flight, a pickup that follows the landing, a hotel room, a train whose
@@ -45,23 +58,7 @@ async def build_trip(http: httpx.AsyncClient) -> dict[str, int]:
     )["id"]
     both = [li, wang]
     # Beijing 01:30 CST -> Helsinki 05:30 EET the same day: ten hours in the air, six hours apart.
-    inbound = _ok(
-        await http.post(
-            f"{BASE}/legs",
-            json={
-                "mode": "air",
-                "direction": "inbound",
-                "number": "CZ8171",
-                "from_code": "PKX",
-                "to_code": "HEL",
-                "departure": "2027-02-03T01:30",
-                "arrival": "2027-02-03T05:30",
-                "status": "confirmed",
-                "passengers": both,
-            },
-        ),
-        201,
-    )["id"]
+    inbound = _ok(await http.post(f"{BASE}/legs", json={**INBOUND, "passengers": both}), 201)["id"]
     # Helsinki 17:00 EET -> Beijing 08:00 CST the next morning: +1.
     outbound = _ok(
         await http.post(

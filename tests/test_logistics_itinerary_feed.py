@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.test_calendar_feeds import both, unfolded
-from tests.test_logistics_itinerary import BASE, _client, _ok, build_trip
+from tests.test_logistics_itinerary import BASE, INBOUND, _client, _ok, build_trip
 
 pytestmark = pytest.mark.anyio
 
@@ -83,18 +83,8 @@ async def test_legs_pickups_and_hotel_nights_in_their_own_zones(app: Any, logist
 
         # A late landing moves the leg and its pickup: same UIDs, higher SEQUENCE, new DTSTAMP.
         leg = _ok(await logistics.get(f"{BASE}/legs/{ids['inbound']}"))
-        body = {
-            "mode": "air",
-            "direction": "inbound",
-            "number": "CZ8171",
-            "from_code": "PKX",
-            "to_code": "HEL",
-            "departure": "2027-02-03T01:30",
-            "arrival": "2027-02-03T05:30",
-            "arrival_actual": "2027-02-03T07:10",
-            "status": "confirmed",
-            "passengers": [p["person"] for p in leg["passengers"]],
-        }
+        body = {**INBOUND, "arrival_actual": "2027-02-03T07:10"}
+        body["passengers"] = [p["person"] for p in leg["passengers"]]
         await anyio.sleep(1.1)  # DTSTAMP is written to the second: let the change fall in a later one
         _ok(await logistics.put(f"{BASE}/legs/{ids['inbound']}", json=body))
         moved_response = await anyone.get(path)

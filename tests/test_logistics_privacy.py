@@ -66,6 +66,17 @@ async def _add(http: httpx.AsyncClient, base: str, delegation: str, person: dict
     return int(_ok(await http.post(f"{base}/delegations/{delegation}/people", json=person), 201)["id"])
 
 
+# The trip's flight (``_trip``), as tests that change it send it back.
+CA851 = {
+    "mode": "air",
+    "number": "CA851",
+    "from_code": "PKX",
+    "to_code": "HEL",
+    "departure": "2027-02-03T01:30",
+    "arrival": "2027-02-03T05:40",
+}
+
+
 async def _trip(logistics: httpx.AsyncClient) -> dict[str, int]:
     """Li Na and Wen Haoran in the Beijing delegation, Zhao Lei in the orchestra, all on one flight,
     one ride; two rooms; visas."""
@@ -94,16 +105,7 @@ async def _trip(logistics: httpx.AsyncClient) -> dict[str, int]:
     assert (
         await logistics.put(f"{BASE}/people/{wang}/passport-number", json={"number": "E55501234"})
     ).status_code == 204
-    flight = {
-        "mode": "air",
-        "number": "CA851",
-        "from_code": "PKX",
-        "to_code": "HEL",
-        "departure": "2027-02-03T01:30",
-        "arrival": "2027-02-03T05:40",
-        "passengers": [li, wang, zhao],
-    }
-    leg = _ok(await logistics.post(f"{BASE}/legs", json=flight), 201)["id"]
+    leg = _ok(await logistics.post(f"{BASE}/legs", json={**CA851, "passengers": [li, wang, zhao]}), 201)["id"]
     ride = {"leg": leg, "dropoff_place": "Hotel Kämp", "vehicle": "Van 1", "driver_phone": "+358 40 999 0000"}
     _ok(await logistics.post(f"{BASE}/transfers", json=ride), 201)
     _ok(
@@ -210,16 +212,7 @@ async def test_a_performer_sees_the_actual_arrival_once_known(staff: dict[str, h
         None,
     )
     passengers = [ids["li"], ids["wang"], ids["zhao"]]
-    late = {
-        "mode": "air",
-        "number": "CA851",
-        "from_code": "PKX",
-        "to_code": "HEL",
-        "departure": "2027-02-03T01:30",
-        "arrival": "2027-02-03T05:40",
-        "arrival_actual": "2027-02-04T00:20",
-        "passengers": passengers,
-    }
+    late = {**CA851, "arrival_actual": "2027-02-04T00:20", "passengers": passengers}
     _ok(await logistics.put(f"{BASE}/legs/{ids['leg']}", json=late))
     leg = _ok(await performer.get(f"{BASE}/me"))["legs"][0]
     assert leg["arrival_local"] == "2027-02-03T05:40:00+02:00" and leg["arrival_day_offset"] == 0  # planned

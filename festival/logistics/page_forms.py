@@ -112,9 +112,8 @@ def leg_in(leg: s.LegOut, form: Mapping[str, Any]) -> s.LegIn:
     values = {
         "mode": leg.mode,
         "direction": leg.direction,
-        # An air leg's flight number is stored split (CZ, 8171); the API takes the designator.
-        "carrier": leg.carrier,
-        "number": f"{leg.carrier}{leg.number}" if air and leg.number else leg.number,
+        "carrier": leg.carrier,  # as the API gives them (CZ, 8171), which it takes back
+        "number": leg.number,
         "booking_reference": leg.booking_reference,
         "from_code": leg.from_code,
         "from_place": leg.from_place,
